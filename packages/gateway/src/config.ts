@@ -1,0 +1,185 @@
+import { hostname } from 'node:os';
+import { createHash } from 'node:crypto';
+
+/**
+ * The gateway's one configuration object. It is built once at start from
+ * environment variables (ECS injects env), validated, and frozen; nothing else
+ * reads `process.env`.
+ */
+export interface GatewayConfig {
+  /** @default 8080 */
+  readonly port: number;
+  /** @default '0.0.0.0' */
+  readonly host: string;
+  /** Path of a module whose default export is an McpServer factory; `undefined` means the built-in demo. */
+  readonly mcpServer: string | undefined;
+  /** @default 'memory' */
+  readonly sessionStore: 'memory';
+  /** @default 'info' */
+  readonly logLevel: LogLevel;
+  /** @default 125000 (125 s: the ALB idle timeout of 120 s plus 5 s, so the ALB always closes first) */
+  readonly keepAliveTimeoutMs: number;
+  /** @default 126000 (keep-alive plus 1 s) */
+  readonly headersTimeoutMs: number;
+  /** @default 300000 (5 min; must be >= headersTimeoutMs) */
+  readonly requestTimeoutMs: number;
+  /** @default 20000 (20 s, below the ALB idle timeout) */
+  readonly sseHeartbeatMs: number;
+  /** @default 4194304 (4 MiB) */
+  readonly maxBodyBytes: number;
+  /** @default 1800000 (30 min without a request ends a legacy session) */
+  readonly sessionIdleTtlMs: number;
+  /** @default 10000 */
+  readonly maxSessions: number;
+  /** @default 1000 (live McpServer instances kept for legacy sessions; the rest are rebuilt by replay) */
+  readonly maxLiveServers: number;
+  /** @default 60000 (a live server unused this long is evicted; its session stays) */
+  readonly liveServerIdleMs: number;
+  /** @default 1000 (SSE events kept per session for Last-Event-ID resumption) */
+  readonly eventStoreSize: number;
+  /** @default 300000 (5 min for a hosted handler to answer before the gateway answers for it) */
+  readonly handlerTimeoutMs: number;
+  /** @default 25000 (25 s: below ECS's 30 s stopTimeout) */
+  readonly drainTimeoutMs: number;
+  /** @default 'shared' */
+  readonly modernInstances: 'shared' | 'per-request';
+  /** Hostnames accepted in `Host`; empty means any. @default loopback names when bound to loopback, else any */
+  readonly allowedHosts: readonly string[];
+  /** Origins accepted in `Origin`; requests without `Origin` always pass. @default loopback origins when bound to loopback, else none */
+  readonly allowedOrigins: readonly string[];
+  /** Value of the `mcp-fargate-task` response header, or `undefined` when the header is off. */
+  readonly taskId: string | undefined;
+  /** Extra header names whose values never reach the log (static API keys). */
+  readonly secretHeaders: readonly string[];
+  readonly version: string;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    readonly accepted: string,
+  ) {
+    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${accepted}`);
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** The variables `loadConfig` reads, with their defaults; the README table is generated from the same facts. */
+export const CONFIG_VARIABLES = {
+  PORT: '8080',
+  HOST: '0.0.0.0',
+  MCP_SERVER: '',
+  SESSION_STORE: 'memory',
+  LOG_LEVEL: 'info',
+  KEEP_ALIVE_TIMEOUT_MS: '125000',
+  HEADERS_TIMEOUT_MS: '126000',
+  REQUEST_TIMEOUT_MS: '300000',
+  SSE_HEARTBEAT_MS: '20000',
+  MAX_BODY_BYTES: '4194304',
+  SESSION_IDLE_TTL_MS: '1800000',
+  MAX_SESSIONS: '10000',
+  MAX_LIVE_SERVERS: '1000',
+  LIVE_SERVER_IDLE_MS: '60000',
+  EVENT_STORE_SIZE: '1000',
+  HANDLER_TIMEOUT_MS: '300000',
+  DRAIN_TIMEOUT_MS: '25000',
+  MODERN_INSTANCES: 'shared',
+  ALLOWED_HOSTS: '',
+  ALLOWED_ORIGINS: '',
+  TASK_HEADER: 'on',
+  SECRET_HEADERS: '',
+} as const;
+
+export function loadConfig(env: Env): GatewayConfig {
+  const read = (name: keyof typeof CONFIG_VARIABLES): string => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? CONFIG_VARIABLES[name] : value.trim();
+  };
+  const integer = (name: keyof typeof CONFIG_VARIABLES, min: number, max: number): number => {
+    const raw = read(name);
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(name, raw, `a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+  const oneOf = <T extends string>(name: keyof typeof CONFIG_VARIABLES, accepted: readonly T[]): T => {
+    const raw = read(name);
+    if (!(accepted as readonly string[]).includes(raw)) throw new ConfigError(name, raw, `one of ${accepted.join(', ')}`);
+    return raw as T;
+  };
+  const list = (name: keyof typeof CONFIG_VARIABLES): string[] =>
+    read(name)
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+
+  const host = read('HOST');
+  const keepAliveTimeoutMs = integer('KEEP_ALIVE_TIMEOUT_MS', 1000, 3_600_000);
+  const headersTimeoutMs = integer('HEADERS_TIMEOUT_MS', 1000, 3_600_000);
+  const requestTimeoutMs = integer('REQUEST_TIMEOUT_MS', 0, 86_400_000);
+  if (headersTimeoutMs <= keepAliveTimeoutMs) {
+    throw new ConfigError('HEADERS_TIMEOUT_MS', String(headersTimeoutMs), `a value above KEEP_ALIVE_TIMEOUT_MS (${keepAliveTimeoutMs})`);
+  }
+  if (requestTimeoutMs !== 0 && requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError('REQUEST_TIMEOUT_MS', String(requestTimeoutMs), `0 (off) or at least HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
+  }
+  const origins = list('ALLOWED_ORIGINS');
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError('ALLOWED_ORIGINS', origin, 'comma-separated origins such as https://app.example.com (scheme and host, no path)');
+    }
+  }
+  const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  const port = integer('PORT', 0, 65_535);
+  const mcpServer = read('MCP_SERVER');
+  const taskHeader = oneOf('TASK_HEADER', ['on', 'off']);
+
+  return Object.freeze({
+    port,
+    host,
+    mcpServer: mcpServer === '' ? undefined : mcpServer,
+    sessionStore: oneOf('SESSION_STORE', ['memory'] as const),
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS),
+    keepAliveTimeoutMs,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    sseHeartbeatMs: integer('SSE_HEARTBEAT_MS', 0, 3_600_000),
+    maxBodyBytes: integer('MAX_BODY_BYTES', 1024, 1024 * 1024 * 1024),
+    sessionIdleTtlMs: integer('SESSION_IDLE_TTL_MS', 1000, 30 * 86_400_000),
+    maxSessions: integer('MAX_SESSIONS', 1, 10_000_000),
+    maxLiveServers: integer('MAX_LIVE_SERVERS', 1, 1_000_000),
+    liveServerIdleMs: integer('LIVE_SERVER_IDLE_MS', 100, 86_400_000),
+    eventStoreSize: integer('EVENT_STORE_SIZE', 0, 1_000_000),
+    handlerTimeoutMs: integer('HANDLER_TIMEOUT_MS', 100, 86_400_000),
+    drainTimeoutMs: integer('DRAIN_TIMEOUT_MS', 0, 3_600_000),
+    modernInstances: oneOf('MODERN_INSTANCES', ['shared', 'per-request'] as const),
+    allowedHosts: Object.freeze(list('ALLOWED_HOSTS').length > 0 ? list('ALLOWED_HOSTS') : loopback ? LOOPBACK_HOSTS : []),
+    allowedOrigins: Object.freeze(
+      origins.length > 0 ? origins : loopback ? ['http://localhost', 'http://127.0.0.1', 'http://[::1]'] : [],
+    ),
+    taskId: taskHeader === 'on' ? taskIdOf(env) : undefined,
+    secretHeaders: Object.freeze(list('SECRET_HEADERS').map((name) => name.toLowerCase())),
+    version: GATEWAY_VERSION,
+  });
+}
+
+export const GATEWAY_VERSION = '0.1.0';
+
+/**
+ * An opaque, stable name for this process: a hash of the ECS task ARN when ECS
+ * provides its metadata endpoint, else of the host name and pid. It tells an
+ * operator which task answered without publishing the ARN.
+ */
+function taskIdOf(env: Env): string {
+  const source = env['ECS_CONTAINER_METADATA_URI_V4'] ?? `${hostname()}:${process.pid}`;
+  return createHash('sha256').update(source).digest('hex').slice(0, 12);
+}

@@ -1,0 +1,369 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { InMemoryServerEventBus, SUPPORTED_PROTOCOL_VERSIONS, classifyInboundRequest, type ServerEventBus } from '@modelcontextprotocol/server';
+import type { GatewayConfig } from '../config.js';
+import { errorBody, GATEWAY_ERRORS, type GatewayErrorCode, type JsonRpcId } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { loadServerFactory, type McpServerFactory } from '../hosting/server-factory.js';
+import { ModernEndpoint } from '../modern/modern-endpoint.js';
+import { MemorySessionStore } from '../session/memory-session-store.js';
+import type { SessionStore } from '../session/session-store.js';
+import { SessionManager } from '../session/session-manager.js';
+import { STATE_CHANGING_METHODS } from '../session/session-record.js';
+import type { InboundMessage } from '../session/live-session.js';
+import { createOriginGuard } from './origin-guard.js';
+import { readBody } from './read-body.js';
+import type { SseStream } from './sse-stream.js';
+
+export type GatewayState = 'starting' | 'ready' | 'draining' | 'closed';
+
+export interface GatewayOptions {
+  /** @default the factory named by `config.mcpServer`, or the built-in demo */
+  readonly factory?: McpServerFactory;
+  /** @default a MemorySessionStore with the configured idle TTL */
+  readonly store?: SessionStore;
+  /** @default pino JSON on stdout */
+  readonly logger?: Logger;
+  /** @default an in-process InMemoryServerEventBus */
+  readonly bus?: ServerEventBus;
+}
+
+export interface Gateway {
+  readonly port: number;
+  readonly state: GatewayState;
+  readonly sessions: SessionManager;
+  readonly bus: ServerEventBus;
+  /** Stops taking new work, lets in-flight requests finish, and closes; resolves when closed. */
+  drain(): Promise<void>;
+  /** Closes at once: open connections are cut. */
+  close(): Promise<void>;
+}
+
+const MCP_PATH = '/mcp';
+const LEGACY_VERSIONS: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS);
+/** A client told to come back later waits this long (seconds), enough for a task to start or a session to free. */
+const RETRY_AFTER_S = '5';
+
+/** Starts the gateway: resolves once it listens and `/healthz` is green. */
+export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const startedAt = Date.now();
+  const logger = options.logger ?? createLogger(config);
+  const factory = options.factory ?? (await loadServerFactory(config.mcpServer));
+  const store = options.store ?? new MemorySessionStore(config.sessionIdleTtlMs);
+  const bus = options.bus ?? new InMemoryServerEventBus((error) => logger.warn({ err: error }, 'event bus listener failed'));
+  const baseHeaders: Record<string, string> = config.taskId === undefined ? {} : { 'mcp-fargate-task': config.taskId };
+  const streams = new Set<SseStream>();
+  const onError = (error: Error, sessionId?: string): void => {
+    logger.warn({ err: error, session: sessionId === undefined ? undefined : shortId(sessionId) }, 'hosted server error');
+  };
+  const sessions = new SessionManager(
+    store,
+    factory,
+    { maxSessions: config.maxSessions, maxLiveServers: config.maxLiveServers, liveServerIdleMs: config.liveServerIdleMs },
+    {
+      heartbeatMs: config.sseHeartbeatMs,
+      handlerTimeoutMs: config.handlerTimeoutMs,
+      eventStoreSize: config.eventStoreSize,
+      headers: baseHeaders,
+      streams,
+      onError,
+    },
+  );
+  const modern = await ModernEndpoint.open(factory, {
+    instances: config.modernInstances,
+    heartbeatMs: config.sseHeartbeatMs,
+    handlerTimeoutMs: config.handlerTimeoutMs,
+    headers: baseHeaders,
+    streams,
+    bus,
+    onError,
+  });
+  const guard = createOriginGuard(config.allowedHosts, config.allowedOrigins);
+  let state: GatewayState = 'starting';
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const send = (res: ServerResponse, status: number, body: string, extra?: Record<string, string>): void => {
+    res.writeHead(status, { ...baseHeaders, ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  const fail = (res: ServerResponse, code: GatewayErrorCode, id: JsonRpcId = null, detail?: string): void => {
+    const status = GATEWAY_ERRORS[code].status;
+    send(res, status, errorBody(code, id, detail), status === 503 ? { 'retry-after': RETRY_AFTER_S } : undefined);
+  };
+
+  const health = async (res: ServerResponse): Promise<void> => {
+    const ready = state === 'ready';
+    const body = JSON.stringify({
+      status: state === 'ready' ? 'ok' : state,
+      version: config.version,
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      sessions: await sessions.count(),
+      liveServers: sessions.liveCount,
+    });
+    send(res, ready ? 200 : 503, body, { 'cache-control': 'no-store' });
+  };
+
+  const mcp = async (req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> => {
+    const refused = guard(req.headers.host, req.headers.origin);
+    if (refused !== undefined) return fail(res, refused);
+    switch (req.method) {
+      case 'POST':
+        return post(req, res, log);
+      case 'GET':
+        return legacyGet(req, res, log);
+      case 'DELETE':
+        return legacyDelete(req, res, log);
+      default:
+        return fail(res, 'METHOD_NOT_ALLOWED', null, `${req.method ?? ''} is not served; use POST, GET or DELETE`);
+    }
+  };
+
+  const post = async (req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> => {
+    const contentType = req.headers['content-type'];
+    if (contentType === undefined || !/^application\/json\s*(;|$)/i.test(contentType)) {
+      req.resume();
+      return fail(res, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    if (!acceptsBoth(req.headers.accept)) {
+      req.resume();
+      return fail(res, 'NOT_ACCEPTABLE');
+    }
+    const body = await readBody(req, config.maxBodyBytes);
+    if (body.kind === 'too-large') return fail(res, 'BODY_TOO_LARGE', null, `limit is ${config.maxBodyBytes} bytes`);
+    if (body.kind === 'aborted') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.text);
+    } catch {
+      return fail(res, 'PARSE_ERROR');
+    }
+    const protocolVersionHeader = header(req, 'mcp-protocol-version');
+    const route = classifyInboundRequest({
+      httpMethod: 'POST',
+      protocolVersionHeader,
+      mcpMethodHeader: header(req, 'mcp-method'),
+      mcpNameHeader: header(req, 'mcp-name'),
+      body: parsed,
+    });
+    switch (route.kind) {
+      case 'reject': {
+        const id = idOf(parsed);
+        const error = route.data === undefined ? { code: route.code, message: route.message } : { code: route.code, message: route.message, data: route.data };
+        return send(res, route.httpStatus, JSON.stringify({ jsonrpc: '2.0', id, error }));
+      }
+      case 'modern':
+        log.era = 'modern';
+        log.mcpMethod = route.message.method;
+        return modern.handle(res, route, {
+          protocolVersion: protocolVersionHeader,
+          method: header(req, 'mcp-method'),
+          name: header(req, 'mcp-name'),
+        });
+      case 'legacy':
+        return legacyPost(req, res, parsed, protocolVersionHeader, log);
+    }
+  };
+
+  const legacyPost = async (req: IncomingMessage, res: ServerResponse, parsed: unknown, version: string | undefined, log: RequestLog): Promise<void> => {
+    const batch = Array.isArray(parsed);
+    const messages = (batch ? parsed : [parsed]) as InboundMessage[];
+    log.mcpMethod = batch ? 'batch' : (messages[0]?.method ?? 'response');
+    const initialize = messages.find((message) => message.method === 'initialize');
+    if (initialize !== undefined) {
+      if (batch) return fail(res, 'INITIALIZE_IN_BATCH', null);
+      if (initialize.id === undefined) return fail(res, 'INVALID_REQUEST', null, 'initialize must be a request with an id');
+      if (state !== 'ready') return fail(res, 'DRAINING', initialize.id);
+      const created = await sessions.create(initialize.params);
+      if (created.kind === 'full') return fail(res, 'SESSIONS_FULL', initialize.id);
+      const answer = JSON.stringify({ ...created.response, id: initialize.id });
+      if (created.kind === 'refused') return send(res, 200, answer);
+      log.session = created.session.id;
+      return send(res, 200, answer, { 'mcp-session-id': created.session.id });
+    }
+    const sessionId = header(req, 'mcp-session-id');
+    if (sessionId === undefined) return fail(res, 'MISSING_SESSION_ID', idOf(parsed));
+    log.session = sessionId;
+    if (version !== undefined && !LEGACY_VERSIONS.has(version)) {
+      return fail(res, 'UNSUPPORTED_PROTOCOL_VERSION', idOf(parsed), `${version}; supported: ${[...LEGACY_VERSIONS].join(', ')}`);
+    }
+    const session = await sessions.get(sessionId);
+    if (session === undefined) return fail(res, 'UNKNOWN_SESSION', idOf(parsed));
+    // JSON-RPC batching was removed from streamable HTTP in 2025-06-18.
+    if (batch && (session.record?.protocolVersion ?? '') >= '2025-06-18') return fail(res, 'BATCH_NOT_SUPPORTED');
+    for (const message of messages) {
+      if (message.method !== undefined && message.id !== undefined && session.hasPendingRequest(message.id)) {
+        return fail(res, 'INVALID_REQUEST', message.id, 'a request with this id is still in progress in this session');
+      }
+    }
+    for (const message of messages) {
+      if (message.method !== undefined && message.id !== undefined && STATE_CHANGING_METHODS.has(message.method)) {
+        await sessions.recordState(session, { method: message.method, params: message.params });
+      }
+    }
+    session.post(res, messages, batch);
+  };
+
+  const legacyGet = async (req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> => {
+    log.mcpMethod = 'stream';
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) return fail(res, 'NOT_ACCEPTABLE_SSE');
+    const sessionId = header(req, 'mcp-session-id');
+    if (sessionId === undefined) return fail(res, 'MISSING_SESSION_ID');
+    log.session = sessionId;
+    const version = header(req, 'mcp-protocol-version');
+    if (version !== undefined && !LEGACY_VERSIONS.has(version)) return fail(res, 'UNSUPPORTED_PROTOCOL_VERSION', null, version);
+    const session = await sessions.get(sessionId);
+    if (session === undefined) return fail(res, 'UNKNOWN_SESSION');
+    if (state !== 'ready') return fail(res, 'DRAINING');
+    const lastEventId = header(req, 'last-event-id');
+    if (lastEventId !== undefined) {
+      if (session.resume(res, lastEventId) === 'unknown') fail(res, 'UNKNOWN_EVENT_ID');
+      return;
+    }
+    if (session.openStandalone(res) === 'conflict') fail(res, 'STREAM_CONFLICT');
+  };
+
+  const legacyDelete = async (req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> => {
+    log.mcpMethod = 'terminate';
+    const sessionId = header(req, 'mcp-session-id');
+    if (sessionId === undefined) return fail(res, 'MISSING_SESSION_ID');
+    log.session = sessionId;
+    if (!(await sessions.delete(sessionId))) return fail(res, 'UNKNOWN_SESSION');
+    res.writeHead(200, baseHeaders).end();
+  };
+
+  const server: Server = createServer({
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    });
+    // server.close() only closes idle sockets: a busy keep-alive socket learns
+    // here that this is its last response, so it reconnects to another task.
+    if (state === 'draining') res.setHeader('connection', 'close');
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    if (path === MCP_PATH) {
+      const log: RequestLog = { start: performance.now(), era: 'legacy', mcpMethod: undefined, session: undefined };
+      res.once('finish', () => logRequest(logger, req, res, log));
+      mcp(req, res, log).catch((error: unknown) => {
+        logger.error({ err: error }, 'request failed');
+        if (!res.headersSent) fail(res, 'INTERNAL');
+        else res.destroy();
+      });
+      return;
+    }
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      health(res).catch(() => fail(res, 'INTERNAL'));
+      return;
+    }
+    fail(res, 'NOT_FOUND', null, `no route for ${req.method ?? ''} ${path}; MCP is served at ${MCP_PATH}`);
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const body = errorBody('INVALID_REQUEST', null, 'malformed HTTP request');
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    logger.debug({ code: error.code }, 'client error');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  state = 'ready';
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: config.host, startMs: Date.now() - startedAt }, 'gateway ready');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = async (): Promise<void> => {
+    state = 'closed';
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await modern.close();
+    await sessions.close();
+    logger.flush();
+  };
+
+  return {
+    port,
+    get state() {
+      return state;
+    },
+    sessions,
+    bus,
+    drain() {
+      closing ??= (async () => {
+        state = 'draining';
+        logger.info({ inFlight, streams: streams.size }, 'draining');
+        server.close();
+        server.closeIdleConnections();
+        sessions.endStreamsForDrain();
+        modern.endStreamsForDrain();
+        const idle = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+        const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.drainTimeoutMs, 'timeout').unref());
+        if ((await Promise.race([idle, timeout])) === 'timeout') logger.warn({ inFlight }, 'drain timeout: cutting the remaining requests');
+        await shutdown();
+        logger.info('drained');
+      })();
+      return closing;
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}
+
+interface RequestLog {
+  readonly start: number;
+  era: 'legacy' | 'modern';
+  mcpMethod: string | undefined;
+  session: string | undefined;
+}
+
+function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, log: RequestLog): void {
+  if (!logger.isLevelEnabled('info')) return;
+  logger.info(
+    {
+      method: req.method,
+      era: log.era,
+      mcpMethod: log.mcpMethod,
+      status: res.statusCode,
+      durationMs: Math.round((performance.now() - log.start) * 100) / 100,
+      session: log.session === undefined ? undefined : shortId(log.session),
+      ...(logger.isLevelEnabled('debug') ? { req: { headers: req.headers } } : {}),
+    },
+    'mcp request',
+  );
+}
+
+/** A log-safe handle for a session: enough to correlate lines, useless as a credential. */
+function shortId(sessionId: string): string {
+  return createHash('sha256').update(sessionId).digest('base64url').slice(0, 10);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value.trim() : undefined;
+}
+
+function acceptsBoth(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  if (accept.includes('*/*')) return true;
+  return accept.includes('application/json') && accept.includes('text/event-stream');
+}
+
+function idOf(body: unknown): JsonRpcId {
+  const id = (body as { id?: unknown } | null)?.id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}

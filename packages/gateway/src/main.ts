@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from './config.js';
+import { ServerFactoryError } from './hosting/server-factory.js';
+import { startGateway } from './http/gateway.js';
+
+/**
+ * The container's process: configuration from the environment, then serve
+ * until SIGTERM (ECS stops a task with it after deregistration) or SIGINT,
+ * drain, and exit 0. A second signal exits at once.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mcp-fargate: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  let gateway;
+  try {
+    gateway = await startGateway(config);
+  } catch (error) {
+    if (error instanceof ServerFactoryError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`mcp-fargate: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write(`mcp-fargate: second ${signal}, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    gateway.drain().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`mcp-fargate: drain failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+await main();

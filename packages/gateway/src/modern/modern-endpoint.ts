@@ -1,0 +1,174 @@
+import type { ServerResponse } from 'node:http';
+import type { InboundModernRoute, ServerEventBus } from '@modelcontextprotocol/server';
+import { UnsupportedProtocolVersionError } from '@modelcontextprotocol/server';
+import type { McpServerFactory } from '../hosting/server-factory.js';
+import { PostReply, type RequestId } from '../http/post-reply.js';
+import type { SseStream } from '../http/sse-stream.js';
+import { GATEWAY_ERRORS } from '../errors.js';
+import { ListenRouter } from './listen-router.js';
+import { MODERN_REVISION, ModernChannel } from './modern-channel.js';
+
+export interface ModernEndpointOptions {
+  readonly instances: 'shared' | 'per-request';
+  readonly heartbeatMs: number;
+  readonly handlerTimeoutMs: number;
+  readonly headers: Record<string, string>;
+  readonly streams: Set<SseStream>;
+  readonly bus: ServerEventBus;
+  readonly onError: (error: Error) => void;
+}
+
+export interface StandardHeaders {
+  readonly protocolVersion: string | undefined;
+  readonly method: string | undefined;
+  readonly name: string | undefined;
+}
+
+/** Methods whose body value the `Mcp-Name` header must mirror (SEP-2243). */
+const NAME_SOURCE: Readonly<Record<string, string>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
+
+/**
+ * Errors a modern request is refused with before any handler runs carry their
+ * own HTTP status (2026-07-28): unknown method 404, bad envelope or headers 400.
+ */
+const LADDER_STATUS: Readonly<Record<number, number>> = { [-32700]: 400, [-32600]: 400, [-32601]: 404, [-32020]: 400, [-32021]: 400, [-32022]: 400 };
+
+/** Serves the 2026-07-28 era: each request alone decides its answer. */
+export class ModernEndpoint {
+  private constructor(
+    private readonly factory: McpServerFactory,
+    private readonly shared: ModernChannel | undefined,
+    private readonly listen: ListenRouter,
+    private readonly options: ModernEndpointOptions,
+  ) {}
+
+  static async open(factory: McpServerFactory, options: ModernEndpointOptions): Promise<ModernEndpoint> {
+    const { channel, discovery } = await ModernChannel.open(factory, options.bus, options.onError);
+    const listen = new ListenRouter(options.bus, discovery, {
+      heartbeatMs: options.heartbeatMs,
+      headers: options.headers,
+      maxSubscriptions: 1024,
+      streams: options.streams,
+    });
+    if (options.instances === 'shared') return new ModernEndpoint(factory, channel, listen, options);
+    await channel.shutdown();
+    return new ModernEndpoint(factory, undefined, listen, options);
+  }
+
+  get subscriptions(): number {
+    return this.listen.openCount;
+  }
+
+  async handle(res: ServerResponse, route: InboundModernRoute, headers: StandardHeaders): Promise<void> {
+    const message = route.message;
+    const id = route.messageKind === 'request' ? route.message.id : null;
+    const revision = route.classification.revision;
+    if (revision !== MODERN_REVISION) {
+      const error = new UnsupportedProtocolVersionError({ supported: [MODERN_REVISION], requested: revision ?? 'unknown' });
+      this.answer(res, 400, id, error.code, error.message, error.data);
+      return;
+    }
+    if (route.messageKind === 'notification') {
+      // Cancellation on this revision is the client closing its request's stream.
+      if (message.method !== 'notifications/cancelled') (this.shared ?? (await this.openChannel())).notify(message);
+      res.writeHead(202, this.options.headers).end();
+      return;
+    }
+    const request = route.message;
+    const mismatch = headerMismatch(headers, request.method, request.params);
+    if (mismatch !== undefined) {
+      this.answer(res, 400, request.id, GATEWAY_ERRORS.HEADER_MISMATCH.rpc, `Bad Request: the request headers and body disagree: ${mismatch}`);
+      return;
+    }
+    if (request.method === 'subscriptions/listen') {
+      const refused = this.listen.serve(res, request.id, request.params);
+      if (refused !== undefined) this.answer(res, 200, request.id, refused.code, refused.message);
+      return;
+    }
+    const channel = this.shared ?? (await this.openChannel());
+    let channelId = 0;
+    const reply = new PostReply(res, [request.id], false, {
+      heartbeatMs: this.options.heartbeatMs,
+      headers: this.options.headers,
+      errorStatus: (code) => LADDER_STATUS[code],
+      onStream: (stream) => this.options.streams.add(stream),
+      onStreamClosed: (stream) => this.options.streams.delete(stream),
+      onComplete: () => {
+        clearTimeout(timer);
+        if (channel !== this.shared) void channel.shutdown();
+      },
+    });
+    const timer = setTimeout(() => {
+      channel.cancel(channelId, 'timed out');
+      this.options.onError(new Error(`${request.method} did not answer within ${this.options.handlerTimeoutMs} ms`));
+      reply.deliver({ id: request.id, error: { code: GATEWAY_ERRORS.HANDLER_TIMEOUT.rpc, message: GATEWAY_ERRORS.HANDLER_TIMEOUT.message } });
+    }, this.options.handlerTimeoutMs);
+    timer.unref();
+    res.once('close', () => {
+      if (!reply.complete) {
+        clearTimeout(timer);
+        channel.cancel(channelId, 'client disconnected');
+        if (channel !== this.shared) void channel.shutdown();
+      }
+    });
+    channelId = channel.dispatch(request as { jsonrpc: '2.0'; id: RequestId; method: string; params?: unknown }, reply);
+  }
+
+  /** Ends every subscription stream with its result, so clients re-listen elsewhere. */
+  endStreamsForDrain(): void {
+    this.listen.closeAll();
+  }
+
+  async close(): Promise<void> {
+    this.listen.closeAll();
+    await this.shared?.shutdown();
+  }
+
+  private async openChannel(): Promise<ModernChannel> {
+    return (await ModernChannel.open(this.factory, this.options.bus, this.options.onError)).channel;
+  }
+
+  private answer(res: ServerResponse, status: number, id: RequestId | null, code: number, message: string, data?: unknown): void {
+    const body = JSON.stringify({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } });
+    res.writeHead(status, { ...this.options.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+}
+
+/**
+ * The presence and `Mcp-Name` half of the standard-header rung (SEP-2243); the
+ * SDK's classifier already checked the version and method headers against the
+ * body. Returns what disagrees, or undefined.
+ */
+function headerMismatch(headers: StandardHeaders, method: string, params: unknown): string | undefined {
+  if (headers.protocolVersion === undefined) return 'the required MCP-Protocol-Version header is absent';
+  if (headers.method === undefined) return `the body names method ${method} but the required Mcp-Method header is absent`;
+  const field = NAME_SOURCE[method];
+  if (field === undefined) return undefined;
+  const raw = (params as Record<string, unknown> | undefined)?.[field];
+  const bodyValue = typeof raw === 'string' ? raw : undefined;
+  if (headers.name === undefined) {
+    return bodyValue === undefined ? undefined : `the body carries params.${field}="${bodyValue}" but the required Mcp-Name header is absent`;
+  }
+  const decoded = decodeParamValue(headers.name.trim());
+  if (decoded === undefined) return 'the Mcp-Name header carries an invalid Base64 sentinel value';
+  if (bodyValue !== undefined && decoded !== bodyValue) return `the body carries params.${field}="${bodyValue}" but the Mcp-Name header names "${decoded}"`;
+  return undefined;
+}
+
+const BASE64_CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Header values that are not plain ASCII travel as `=?base64?<value>?=` (SEP-2243). */
+function decodeParamValue(value: string): string | undefined {
+  if (!(value.startsWith('=?base64?') && value.endsWith('?='))) return value;
+  const encoded = value.slice(9, -2);
+  if (!BASE64_CANONICAL.test(encoded)) return undefined;
+  return Buffer.from(encoded, 'base64').toString('utf8');
+}
