@@ -305,7 +305,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       closing ??= (async () => {
         state = 'draining';
         logger.info({ inFlight, streams: streams.size }, 'draining');
-        server.close();
+        // The listener stays open until the end: a client answering a sampling
+        // request in flight must still reach this task, and a new client is
+        // told 503 + Retry-After rather than refused.
         server.closeIdleConnections();
         sessions.endStreamsForDrain();
         modern.endStreamsForDrain();

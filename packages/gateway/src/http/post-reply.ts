@@ -107,11 +107,6 @@ export class PostReply {
     stream?.end(reconnectHintMs);
   }
 
-  /** Drain: end the stream with a reconnect hint so the client resumes on another task. */
-  endForDrain(): void {
-    this.detach(RECONNECT_HINT_MS);
-  }
-
   private upgrade(): void {
     this.upgraded = true;
     const res = this.res;

@@ -198,9 +198,11 @@ export class LiveSession {
     return 'resumed';
   }
 
-  /** Ends every stream of this session with a reconnect hint (drain), leaving the requests to finish. */
+  /**
+   * Drain: the standalone stream ends with a reconnect hint so the client
+   * listens on another task; request streams stay until their answer is sent.
+   */
   endStreamsForDrain(): void {
-    for (const reply of this.openReplies.values()) reply.endForDrain();
     this.standaloneStream?.end(RECONNECT_HINT_MS);
   }
 

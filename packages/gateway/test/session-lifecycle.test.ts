@@ -1,0 +1,199 @@
+import { describe, it, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { initializeSession, LEGACY_HEADERS, postJson, sseMessages, startTestGateway, type TestGateway } from './harness.js';
+
+async function callTool(url: string, sessionId: string, id: number, name: string, args: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<Response> {
+  return postJson(url, sessionId, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, ...extra } });
+}
+
+/** Every JSON-RPC message of a response, whether it came as JSON or as SSE. */
+async function messagesOf(response: Response): Promise<Record<string, unknown>[]> {
+  const text = await response.text();
+  if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    return sseMessages(text).map((event) => event.data as Record<string, unknown>);
+  }
+  return [JSON.parse(text) as Record<string, unknown>];
+}
+
+describe('legacy session lifecycle', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway({ SESSION_IDLE_TTL_MS: '1000', LIVE_SERVER_IDLE_MS: '200', MAX_SESSIONS: '50' });
+  });
+  after(() => gw.close());
+
+  it('answers 404 after DELETE, and a new initialize works', async () => {
+    const sessionId = await initializeSession(gw.url);
+    const deleted = await fetch(gw.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
+    assert.equal(deleted.status, 200);
+    const after = await callTool(gw.url, sessionId, 2, 'echo', { text: 'x' });
+    assert.equal(after.status, 404);
+    assert.equal(((await after.json()) as { error: { data: { code: string } } }).error.data.code, 'UNKNOWN_SESSION');
+    const again = await fetch(gw.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
+    assert.equal(again.status, 404);
+    const fresh = await initializeSession(gw.url);
+    assert.notEqual(fresh, sessionId);
+    assert.equal((await callTool(gw.url, fresh, 2, 'echo', { text: 'x' })).status, 200);
+  });
+
+  it('answers 404 once the idle TTL has passed, and a new initialize works', async () => {
+    const sessionId = await initializeSession(gw.url);
+    await sleep(1300);
+    const expired = await callTool(gw.url, sessionId, 2, 'echo', { text: 'x' });
+    assert.equal(expired.status, 404);
+    await expired.text();
+    const fresh = await initializeSession(gw.url);
+    assert.equal((await callTool(gw.url, fresh, 2, 'echo', { text: 'y' })).status, 200);
+  });
+
+  it('issues unguessable session ids of at least 128 bits', async () => {
+    const ids = await Promise.all([1, 2, 3, 4].map(() => initializeSession(gw.url)));
+    assert.equal(new Set(ids).size, ids.length);
+    for (const id of ids) assert.ok(Buffer.from(id, 'base64url').length >= 16, id);
+  });
+
+  it('rebuilds an evicted live server with the same client capabilities, log level and subscriptions', async () => {
+    const sessionId = await initializeSession(gw.url, '2025-11-25', { sampling: {} });
+    const level = await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 2, method: 'logging/setLevel', params: { level: 'warning' } });
+    assert.equal(level.status, 200);
+    await level.text();
+    const subscribe = await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 3, method: 'resources/subscribe', params: { uri: 'test://watched-resource' } });
+    assert.equal(subscribe.status, 200);
+    await subscribe.text();
+    const rebuildsBefore = gw.gateway.sessions.rebuilds;
+    assert.equal(gw.gateway.sessions.evict(sessionId), true);
+
+    // The rebuilt server must still know the subscription...
+    const update = await messagesOf(await callTool(gw.url, sessionId, 4, 'update_watched_resource'));
+    assert.match(JSON.stringify(update.at(-1)), /Sent notifications\/resources\/updated/);
+    assert.equal(gw.gateway.sessions.rebuilds, rebuildsBefore + 1);
+    // ...the log level (info lines are below warning, so none may arrive)...
+    const logged = await messagesOf(await callTool(gw.url, sessionId, 5, 'test_tool_with_logging'));
+    assert.deepEqual(logged.filter((message) => message['method'] === 'notifications/message'), []);
+    // ...and the client's sampling capability: the server asks the client, on the tool call's stream.
+    const sampling = await callTool(gw.url, sessionId, 6, 'test_sampling', { prompt: 'hi' });
+    assert.match(sampling.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = sampling.body!.getReader();
+    let text = '';
+    while (!text.includes('sampling/createMessage')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    const request = sseMessages(text.slice(0, text.lastIndexOf('\n\n') + 2)).map((event) => event.data as { id: number; method?: string }).find((message) => message.method === 'sampling/createMessage');
+    assert.ok(request, text);
+    const answer = await postJson(gw.url, sessionId, {
+      jsonrpc: '2.0',
+      id: request.id,
+      result: { role: 'assistant', content: { type: 'text', text: 'sampled' }, model: 'test', stopReason: 'endTurn' },
+    });
+    assert.equal(answer.status, 202);
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += Buffer.from(value).toString('utf8');
+    }
+    assert.match(rest, /sampled/);
+  });
+
+  it('evicts idle live servers on its own and serves their sessions again', async () => {
+    const sessionId = await initializeSession(gw.url);
+    const deadline = Date.now() + 5000;
+    while (gw.gateway.sessions.liveCount > 0 && Date.now() < deadline) await sleep(50);
+    assert.equal(gw.gateway.sessions.liveCount, 0);
+    const response = await callTool(gw.url, sessionId, 2, 'echo', { text: 'back' });
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /back/);
+  });
+
+  it('resumes a cut stream from Last-Event-ID without losing a message', async () => {
+    const sessionId = await initializeSession(gw.url);
+    const response = await callTool(gw.url, sessionId, 7, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p-1' } });
+    assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = response.body!.getReader();
+    let text = '';
+    // Read up to the first real event, then cut the connection mid-stream.
+    while (!/id: \d+\.[1-9]\d*\n/.test(text)) {
+      const { value, done } = await reader.read();
+      assert.equal(done, false, 'the stream ended before its first event');
+      text += Buffer.from(value).toString('utf8');
+    }
+    await reader.cancel();
+    const seen = sseMessages(text.slice(0, text.lastIndexOf('\n\n') + 2));
+    const lastId = seen.at(-1)?.id;
+    assert.ok(lastId);
+    await sleep(250);
+    const resumed = await fetch(gw.url, {
+      method: 'GET',
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastId },
+    });
+    assert.equal(resumed.status, 200);
+    const rest = sseMessages(await resumed.text());
+    const all = [...seen, ...rest].map((event) => event.data as { method?: string; params?: { progress?: number }; result?: unknown });
+    assert.deepEqual(
+      all.filter((message) => message.method === 'notifications/progress').map((message) => message.params?.progress),
+      [0, 50, 100],
+    );
+    assert.ok(all.at(-1)?.result, 'the tool result arrives after the resume');
+    const ids = [...seen, ...rest].map((event) => event.id);
+    assert.equal(new Set(ids).size, ids.length, 'no event is delivered twice');
+  });
+
+  it('answers 404 for a Last-Event-ID this session never issued', async () => {
+    const sessionId = await initializeSession(gw.url);
+    const response = await fetch(gw.url, {
+      method: 'GET',
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': '99.1' },
+    });
+    assert.equal(response.status, 404);
+    await response.text();
+  });
+
+  it('refuses a second standalone GET stream with 409 and delivers notifications on the first', async () => {
+    const sessionId = await initializeSession(gw.url);
+    const headers = { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+    const controller = new AbortController();
+    const stream = await fetch(gw.url, { method: 'GET', headers, signal: controller.signal });
+    assert.equal(stream.status, 200);
+    const second = await fetch(gw.url, { method: 'GET', headers });
+    assert.equal(second.status, 409);
+    await second.text();
+    const subscribed = await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 2, method: 'resources/subscribe', params: { uri: 'test://watched-resource' } });
+    await subscribed.text();
+    await (await callTool(gw.url, sessionId, 3, 'update_watched_resource')).text();
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!text.includes('notifications/resources/updated')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    controller.abort();
+    assert.match(text, /test:\/\/watched-resource/);
+  });
+});
+
+describe('session limits', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway({ MAX_SESSIONS: '2' });
+  });
+  after(() => gw.close());
+
+  it('answers initialize with 503 and Retry-After once the maximum is reached', async () => {
+    await initializeSession(gw.url);
+    await initializeSession(gw.url);
+    const full = await fetch(gw.url, {
+      method: 'POST',
+      headers: LEGACY_HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    });
+    assert.equal(full.status, 503);
+    assert.ok(Number(full.headers.get('retry-after')) > 0);
+    const body = (await full.json()) as { id: number; error: { data: { code: string } } };
+    assert.equal(body.id, 1);
+    assert.equal(body.error.data.code, 'SESSIONS_FULL');
+  });
+});
