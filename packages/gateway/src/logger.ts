@@ -3,8 +3,20 @@ import type { GatewayConfig } from './config.js';
 
 export type { Logger };
 
-/** Headers that carry credentials or tokens; their values never reach the log. */
-const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-tool-invocation-context', 'x-sema4ai-auth', 'x-api-key'];
+/**
+ * Headers that carry credentials or tokens; their values never reach the log.
+ * A session id is one too: whoever holds it can act in the session.
+ */
+const SECRET_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-tool-invocation-context',
+  'x-sema4ai-auth',
+  'x-api-key',
+  'mcp-session-id',
+];
 
 /**
  * Redaction is compiled once here from names fixed in code plus the configured
