@@ -104,17 +104,31 @@ export class LiveSession {
     const session = await LiveSession.open(record.id, factory, host);
     session.record = record;
     const init = await session.request('initialize', record.initialize);
-    if (init.error !== undefined) throw new Error(`replayed initialize failed: ${JSON.stringify(init.error)}`);
+    if (init.error !== undefined) {
+      await session.close();
+      throw new Error(`replayed initialize failed: ${JSON.stringify(init.error)}`);
+    }
     session.deliver({ jsonrpc: '2.0', method: 'notifications/initialized' });
     for (const entry of record.replay) await session.request(entry.method, entry.params);
     return session;
   }
 
-  /** Sends a request of the gateway's own (replay, initialize) and resolves with the server's response. */
+  /**
+   * Sends a request of the gateway's own (replay, initialize) and resolves with
+   * the server's response, or with a timeout error when it never answers.
+   */
   request(method: string, params: unknown): Promise<OutboundMessage> {
     const id = `${REPLAY_ID_PREFIX}${this.nextInternalId++}`;
     return new Promise((resolve) => {
-      this.internalWaiters.set(id, resolve);
+      const timer = setTimeout(() => {
+        this.internalWaiters.delete(id);
+        resolve({ id, error: { code: GATEWAY_ERRORS.HANDLER_TIMEOUT.rpc, message: `${method}: ${GATEWAY_ERRORS.HANDLER_TIMEOUT.message}` } });
+      }, this.host.handlerTimeoutMs);
+      timer.unref();
+      this.internalWaiters.set(id, (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
       this.deliver({ jsonrpc: '2.0', id, method, params } as InboundMessage);
     });
   }

@@ -125,7 +125,16 @@ export class SessionManager {
     const record = await this.store.get(id);
     if (record === undefined) return undefined;
     await this.store.touch(id);
-    const session = await LiveSession.rebuild(record, this.factory, this.host);
+    let session: LiveSession;
+    try {
+      session = await LiveSession.rebuild(record, this.factory, this.host);
+    } catch (error) {
+      // A session that cannot be rebuilt is answered like an expired one, so
+      // the client re-initializes instead of retrying a broken session.
+      this.host.onError(error as Error, id);
+      await this.store.delete(id);
+      return undefined;
+    }
     this.rebuilds += 1;
     this.remember(session);
     return session;
