@@ -157,3 +157,190 @@ export function sseMessages(text: string): { id?: string; data: unknown }[] {
   }
   return events;
 }
+
+/** A JSON-RPC message as it travels on the wire, loosely typed for assertions. */
+export interface RpcMessage {
+  readonly jsonrpc?: '2.0';
+  readonly id?: string | number | null;
+  readonly method?: string;
+  readonly params?: Record<string, unknown>;
+  readonly result?: Record<string, unknown>;
+  readonly error?: { readonly code: number; readonly message: string; readonly data?: unknown };
+}
+
+/** Every JSON-RPC message of a response body, whether it came as JSON or as SSE (consumes the body). */
+export async function rpcMessages(response: Response): Promise<RpcMessage[]> {
+  const text = await response.text();
+  if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    return sseMessages(text).map((event) => event.data as RpcMessage);
+  }
+  if (text === '') return [];
+  const parsed = JSON.parse(text) as RpcMessage | RpcMessage[];
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/** The `_meta` envelope a 2026-07-28 request carries, plus any extra `_meta` keys (progressToken, log level). */
+export function modernMeta(extra: Record<string, unknown> = {}, capabilities: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'test', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+    ...extra,
+  };
+}
+
+/**
+ * POSTs one 2026-07-28 request with the standard headers (`Mcp-Name` when given) and the envelope,
+ * merging `meta` into `_meta`. The response is returned unread.
+ */
+export function modernPost(
+  url: string,
+  request: { id: number | string; method: string; params?: Record<string, unknown>; name?: string; meta?: Record<string, unknown> },
+  signal?: AbortSignal,
+): Promise<Response> {
+  const headers: Record<string, string> = { ...LEGACY_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': request.method };
+  if (request.name !== undefined) headers['mcp-name'] = request.name;
+  const body = JSON.stringify({ jsonrpc: '2.0', id: request.id, method: request.method, params: { ...request.params, _meta: modernMeta(request.meta) } });
+  return fetch(url, signal === undefined ? { method: 'POST', headers, body } : { method: 'POST', headers, body, signal });
+}
+
+/** An SSE response read as it arrives: the messages so far, and a bounded wait for the next one that matters. */
+export interface SseReader {
+  readonly messages: readonly RpcMessage[];
+  /** Resolves with the first message (already received or yet to come) that matches; rejects after `timeoutMs`. */
+  waitFor(predicate: (message: RpcMessage) => boolean, timeoutMs?: number): Promise<RpcMessage>;
+  /** Resolves when the stream ends (server closed it, or `cancel`). */
+  readonly ended: Promise<void>;
+  cancel(): Promise<void>;
+}
+
+export function readSse(response: Response): SseReader {
+  if (response.body === null) throw new Error(`response ${response.status} has no body`);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const messages: RpcMessage[] = [];
+  const waiters = new Set<{ predicate: (message: RpcMessage) => boolean; resolve: (message: RpcMessage) => void }>();
+  let buffer = '';
+  const ended = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true }).replaceAll('\r\n', '\n');
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, cut + 2);
+          buffer = buffer.slice(cut + 2);
+          for (const event of sseMessages(block)) {
+            const message = event.data as RpcMessage;
+            messages.push(message);
+            for (const waiter of [...waiters]) {
+              if (waiter.predicate(message)) {
+                waiters.delete(waiter);
+                waiter.resolve(message);
+              }
+            }
+          }
+        }
+      }
+    } catch {
+      // cancelled or cut: the stream has ended either way
+    }
+  })();
+  return {
+    messages,
+    ended,
+    waitFor(predicate, timeoutMs = 5_000) {
+      const seen = messages.find(predicate);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          predicate,
+          resolve: (message: RpcMessage) => {
+            clearTimeout(timer);
+            resolve(message);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no matching SSE message within ${timeoutMs} ms; received: ${JSON.stringify(messages)}`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    async cancel() {
+      await reader.cancel().catch(() => undefined);
+      await ended;
+    },
+  };
+}
+
+/** One HTTP exchange a client made through {@link recordingFetch}. */
+export interface RecordedExchange {
+  readonly method: string;
+  /** Request headers, lower-cased names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The parsed JSON request body, when there was one. */
+  readonly body: unknown;
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly responseHeaders: Readonly<Record<string, string>>;
+  /** The response body as text; an SSE body grows while the stream is open. */
+  text: string;
+}
+
+/** A drop-in `fetch` for SDK client transports that records every exchange (request, status, response body). */
+export function recordingFetch(): { fetch: (input: string | URL, init?: RequestInit) => Promise<Response>; exchanges: RecordedExchange[] } {
+  const exchanges: RecordedExchange[] = [];
+  const recorder = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(input, init);
+    let body: unknown;
+    if (typeof init?.body === 'string') {
+      try {
+        body = JSON.parse(init.body);
+      } catch {
+        body = init.body;
+      }
+    }
+    const exchange: RecordedExchange = {
+      method: init?.method ?? 'GET',
+      headers: Object.fromEntries(new Headers(init?.headers).entries()),
+      body,
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      responseHeaders: Object.fromEntries(response.headers.entries()),
+      text: '',
+    };
+    exchanges.push(exchange);
+    if (response.body === null) return response;
+    if (!(exchange.contentType ?? '').includes('text/event-stream')) {
+      exchange.text = await response.clone().text();
+      return response;
+    }
+    const [forClient, forRecord] = response.body.tee();
+    void (async () => {
+      const reader = forRecord.getReader();
+      const decoder = new TextDecoder();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          exchange.text += decoder.decode(value, { stream: true });
+        }
+      } catch {
+        // the client aborted the stream
+      }
+    })();
+    return new Response(forClient, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return { fetch: recorder, exchanges };
+}
+
+/** Polls `check` every 10 ms until it returns true; fails after `timeoutMs` with `what`. */
+export async function eventually(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}

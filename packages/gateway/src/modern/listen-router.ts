@@ -17,6 +17,8 @@ export interface ListenOptions {
   readonly headers: Record<string, string>;
   readonly maxSubscriptions: number;
   readonly streams: Set<SseStream>;
+  /** A client listens for updates of these resources. */
+  readonly onResourceInterest: (uris: readonly string[]) => void;
 }
 
 /**
@@ -85,6 +87,7 @@ export class ListenRouter {
       return undefined;
     }
     this.open.add(teardown);
+    if (honored.resourceSubscriptions !== undefined) this.options.onResourceInterest(honored.resourceSubscriptions);
     unsubscribe = this.bus.subscribe((event) => {
       if (!accepts(honored, event)) return;
       const notification = toNotification(event);

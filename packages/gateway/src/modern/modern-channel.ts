@@ -1,10 +1,17 @@
 import type { JSONRPCMessage, MessageExtraInfo, ServerEventBus, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { McpServerFactory } from '../hosting/server-factory.js';
 import type { OutboundMessage, RequestId } from '../http/post-reply.js';
 
 export const MODERN_REVISION = '2026-07-28';
+
+/** The envelope of the gateway's own requests to the instance. */
+const GATEWAY_ENVELOPE = {
+  [PROTOCOL_VERSION_META_KEY]: MODERN_REVISION,
+  [CLIENT_INFO_META_KEY]: { name: 'mcp-fargate', version: '0' },
+  [CLIENT_CAPABILITIES_META_KEY]: {},
+};
 
 /** Where the answer to one dispatched request goes. */
 export interface ModernSink {
@@ -33,6 +40,12 @@ const CHANGE_EVENTS: Record<string, 'tools_list_changed' | 'prompts_list_changed
  * failure behind CVE-2026-25536). The 2026-07-28 revision keeps no
  * per-connection state: capabilities, client info and log level travel in
  * each request's `_meta`, which the SDK reads per request.
+ *
+ * The entry hands the instance's own change notifications only to
+ * `subscriptions/listen` subscriptions on this connection, so the channel
+ * holds its own: one for every list change, and one per resource URI that a
+ * client listens for (`watch`). What they carry goes onto the event bus, and
+ * from there to every client's listen stream.
  */
 export class ModernChannel implements Transport {
   onclose?: (() => void) | undefined;
@@ -40,6 +53,8 @@ export class ModernChannel implements Transport {
   onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined;
 
   private readonly inFlight = new Map<number, InFlight>();
+  private readonly subscriptions = new Set<number>();
+  private readonly watched = new Set<string>();
   private nextId = 1;
   private handle: { close(): Promise<void> } | undefined;
   private closed = false;
@@ -54,28 +69,29 @@ export class ModernChannel implements Transport {
    * whose result (capabilities, server info) is what `subscriptions/listen`
    * acknowledgements need.
    */
-  static async open(factory: McpServerFactory, bus: ServerEventBus, onError: (error: Error) => void): Promise<{ channel: ModernChannel; discovery: DiscoverResult }> {
+  static async open(
+    factory: McpServerFactory,
+    bus: ServerEventBus,
+    onError: (error: Error) => void,
+    watchedUris: Iterable<string> = [],
+  ): Promise<{ channel: ModernChannel; discovery: DiscoverResult }> {
     const channel = new ModernChannel(bus, onError);
     channel.handle = serveStdio(factory, { transport: channel, legacy: 'reject', onerror: onError });
     const discovered = await new Promise<OutboundMessage>((resolve) => {
-      channel.dispatch(
-        {
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'server/discover',
-          params: {
-            _meta: {
-              [PROTOCOL_VERSION_META_KEY]: MODERN_REVISION,
-              [CLIENT_INFO_META_KEY]: { name: 'mcp-fargate', version: '0' },
-              [CLIENT_CAPABILITIES_META_KEY]: {},
-            },
-          },
-        },
-        { deliver: resolve },
-      );
+      channel.dispatch({ jsonrpc: '2.0', id: 0, method: 'server/discover', params: { _meta: GATEWAY_ENVELOPE } }, { deliver: resolve });
     });
     if (discovered.error !== undefined) throw new Error(`server/discover failed: ${JSON.stringify(discovered.error)}`);
+    channel.subscribe({ toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true });
+    channel.watch([...watchedUris]);
     return { channel, discovery: discovered.result as DiscoverResult };
+  }
+
+  /** Makes the instance's own `notifications/resources/updated` for these URIs reach the bus. */
+  watch(uris: readonly string[]): void {
+    const fresh = uris.filter((uri) => !this.watched.has(uri));
+    if (fresh.length === 0) return;
+    for (const uri of fresh) this.watched.add(uri);
+    this.subscribe({ resourceSubscriptions: fresh });
   }
 
   get inFlightCount(): number {
@@ -104,6 +120,7 @@ export class ModernChannel implements Transport {
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const outbound = message as OutboundMessage;
+    if (this.ownSubscriptionMessage(outbound)) return;
     if (outbound.method === undefined && typeof outbound.id === 'number') {
       const entry = this.inFlight.get(outbound.id);
       if (entry === undefined) return;
@@ -128,6 +145,22 @@ export class ModernChannel implements Transport {
   /** Shuts the instance down; answers still in flight are lost, so callers drain first. */
   async shutdown(): Promise<void> {
     await this.handle?.close();
+  }
+
+  private subscribe(notifications: Record<string, unknown>): void {
+    const id = this.nextId++;
+    this.subscriptions.add(id);
+    this.onmessage?.({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: GATEWAY_ENVELOPE } } as JSONRPCMessage);
+  }
+
+  /** Traffic of the channel's own subscriptions: changes go to the bus, acknowledgements and closings end here. */
+  private ownSubscriptionMessage(message: OutboundMessage): boolean {
+    if (message.method === undefined) return typeof message.id === 'number' && this.subscriptions.has(message.id);
+    const meta = (message as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
+    const subscription = meta?.[SUBSCRIPTION_ID_META_KEY];
+    if (typeof subscription !== 'number' || !this.subscriptions.has(subscription)) return false;
+    if (message.method !== 'notifications/subscriptions/acknowledged') this.publish(message);
+    return true;
   }
 
   /** A change the instance announced on its own goes to every open `subscriptions/listen` stream, on any task. */

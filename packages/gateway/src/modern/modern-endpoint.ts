@@ -46,20 +46,27 @@ export class ModernEndpoint {
     private readonly factory: McpServerFactory,
     private readonly shared: ModernChannel | undefined,
     private readonly listen: ListenRouter,
+    /** Resource URIs some client listens for: per-request instances must report their updates too. */
+    private readonly watchedUris: ReadonlySet<string>,
     private readonly options: ModernEndpointOptions,
   ) {}
 
   static async open(factory: McpServerFactory, options: ModernEndpointOptions): Promise<ModernEndpoint> {
     const { channel, discovery } = await ModernChannel.open(factory, options.bus, options.onError);
+    const shared = options.instances === 'shared' ? channel : undefined;
+    if (shared === undefined) await channel.shutdown();
+    const watchedUris = new Set<string>();
     const listen = new ListenRouter(options.bus, discovery, {
       heartbeatMs: options.heartbeatMs,
       headers: options.headers,
       maxSubscriptions: 1024,
       streams: options.streams,
+      onResourceInterest: (uris) => {
+        for (const uri of uris) watchedUris.add(uri);
+        shared?.watch(uris);
+      },
     });
-    if (options.instances === 'shared') return new ModernEndpoint(factory, channel, listen, options);
-    await channel.shutdown();
-    return new ModernEndpoint(factory, undefined, listen, options);
+    return new ModernEndpoint(factory, shared, listen, watchedUris, options);
   }
 
   get subscriptions(): number {
@@ -132,7 +139,7 @@ export class ModernEndpoint {
   }
 
   private async openChannel(): Promise<ModernChannel> {
-    return (await ModernChannel.open(this.factory, this.options.bus, this.options.onError)).channel;
+    return (await ModernChannel.open(this.factory, this.options.bus, this.options.onError, this.watchedUris)).channel;
   }
 
   private answer(res: ServerResponse, status: number, id: RequestId | null, code: number, message: string, data?: unknown): void {

@@ -154,7 +154,9 @@ export class LiveSession {
       return;
     }
     const streamNo = this.nextStreamNo++;
-    const resumable = this.host.eventStoreSize > 0;
+    // A handler may cut its stream only where the client can resume it: with
+    // an event store, and a revision whose clients accept priming events.
+    const primes = this.host.eventStoreSize > 0 && primesStreams(this.record?.protocolVersion);
     const reply = new PostReply(
       res,
       requests.map((request) => request.id as RequestId),
@@ -162,7 +164,7 @@ export class LiveSession {
       {
         heartbeatMs: this.host.heartbeatMs,
         headers: this.host.headers,
-        log: { events: this.events, streamNo, prime: resumable && primesStreams(this.record?.protocolVersion) },
+        log: { events: this.events, streamNo, prime: primes },
         onStream: (stream) => this.host.streams.add(stream),
         onStreamClosed: (stream) => this.host.streams.delete(stream),
         onComplete: () => this.openReplies.delete(streamNo),
@@ -176,7 +178,7 @@ export class LiveSession {
       if (message.method !== undefined && message.id !== undefined) {
         this.replies.set(message.id, reply);
         this.armTimeout(message.id, message.method);
-        this.deliver(message, resumable ? { closeSSEStream: () => reply.closeStream() } : undefined);
+        this.deliver(message, primes ? { closeSSEStream: () => reply.closeStream() } : undefined);
       } else {
         this.deliver(message);
       }
