@@ -1,0 +1,81 @@
+import { createRequire } from 'node:module';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { DeploymentConfig } from './deployment-config.js';
+import { McpFargateError } from './errors.js';
+import { McpFargateStack, McpImageRepositoryStack } from './mcp-fargate-stack.js';
+
+const require = createRequire(import.meta.url);
+
+/** The feature flags `cdk init` writes into a new project's cdk.json, as shipped with this aws-cdk-lib. */
+const RECOMMENDED_FEATURE_FLAGS = require('aws-cdk-lib/recommended-feature-flags.json') as Record<string, unknown>;
+
+/** The context every mcp-fargate app synthesizes with: recommended flags, validator findings as errors. */
+export function mcpFargateAppContext(): Record<string, unknown> {
+  return { ...RECOMMENDED_FEATURE_FLAGS, '@aws-cdk/core:validateAgainstDefaultRules': true };
+}
+
+export interface McpFargateAppOptions {
+  /**
+   * Where the cloud assembly goes.
+   * @default - `CDK_OUTDIR` when the CDK CLI runs the app, otherwise a temporary directory
+   */
+  readonly outdir?: string;
+
+  /**
+   * Account and region for stacks whose config names none (the CDK CLI passes `CDK_DEFAULT_ACCOUNT` and
+   * `CDK_DEFAULT_REGION`).
+   * @default - none: the config must name a region
+   */
+  readonly defaultEnv?: { readonly account?: string; readonly region?: string };
+
+  /**
+   * Extra context (feature flags, lookups).
+   * @default - none beyond the recommended feature flags and `@aws-cdk/core:validateAgainstDefaultRules`
+   */
+  readonly context?: Record<string, unknown>;
+}
+
+export interface McpFargateApp {
+  readonly app: App;
+  /** The repository stack; absent when the config uses an existing repository. */
+  readonly repositoryStack?: McpImageRepositoryStack;
+  readonly serviceStack: McpFargateStack;
+}
+
+/**
+ * The CDK app for a deployment config: the repository stack (unless the repository exists already), the service
+ * stack, cdk-nag's AwsSolutions pack and the bundled CloudFormation validator with findings as errors. Synthesis
+ * fails on any unacknowledged finding.
+ */
+export function createMcpFargateApp(config: DeploymentConfig, options: McpFargateAppOptions = {}): McpFargateApp {
+  const region = config.region ?? options.defaultEnv?.region;
+  if (region === undefined) {
+    throw new McpFargateError(
+      'MCPF_CDK_REGION_REQUIRED',
+      'mcp-fargate.config.json: region is required (or run with AWS_REGION / CDK_DEFAULT_REGION set): ALB access logs ' +
+        'are granted to the Elastic Load Balancing account of the region',
+    );
+  }
+  const env = { account: config.account ?? options.defaultEnv?.account, region };
+  const app = new App({
+    outdir: options.outdir,
+    context: { ...mcpFargateAppContext(), ...options.context },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const repositoryStack = config.image.createRepository
+    ? new McpImageRepositoryStack(app, `${config.stackName}-repository`, {
+        env,
+        description: `ECR repository for the ${config.serviceName} MCP image (mcp-fargate)`,
+        repositoryName: config.image.repositoryName,
+        keepImages: config.image.keepImages,
+      })
+    : undefined;
+  const serviceStack = new McpFargateStack(app, config.stackName, {
+    env,
+    description: `${config.serviceName}: an MCP server on ECS Fargate behind an Application Load Balancer (mcp-fargate)`,
+    config,
+  });
+  if (repositoryStack !== undefined) serviceStack.addStackDependency(repositoryStack, 'the image is pulled from this repository');
+  return { app, repositoryStack, serviceStack };
+}

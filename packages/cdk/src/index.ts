@@ -1,0 +1,15 @@
+// The public API of @mcp-fargate/cdk. Any export added here becomes public API: named exports only.
+export { McpFargateService } from './mcp-fargate-service.js';
+export type { McpFargateServiceProps, McpSecret, McpStickiness, McpEgress } from './mcp-fargate-service.js';
+export { McpImageRepository } from './mcp-image-repository.js';
+export type { McpImageRepositoryProps } from './mcp-image-repository.js';
+export { GATEWAY_METRICS, GATEWAY_METRICS_ENV } from './gateway-metrics.js';
+export { McpFargateError, ERROR_CODES } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { allowedMemoryMiB } from './fargate-task-size.js';
+export { McpFargateStack, McpImageRepositoryStack } from './mcp-fargate-stack.js';
+export type { McpFargateStackProps, McpImageRepositoryStackProps } from './mcp-fargate-stack.js';
+export { createMcpFargateApp } from './app.js';
+export type { McpFargateApp, McpFargateAppOptions } from './app.js';
+export { loadDeploymentConfig, parseDeploymentConfig } from './deployment-config.js';
+export type { DeploymentConfig, DeploymentConfigSecret } from './deployment-config.js';

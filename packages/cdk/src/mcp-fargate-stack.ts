@@ -1,0 +1,109 @@
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { DeploymentConfig } from './deployment-config.js';
+import type { McpStickiness } from './mcp-fargate-service.js';
+import { McpFargateService } from './mcp-fargate-service.js';
+import { McpImageRepository } from './mcp-image-repository.js';
+
+export interface McpFargateStackProps extends StackProps {
+  /** The validated deployment config (`loadDeploymentConfig`). */
+  readonly config: DeploymentConfig;
+
+  /**
+   * The repository, when another stack of the app creates it.
+   * @default - the repository named in `config.image.repositoryName`, looked up by name
+   */
+  readonly repository?: ecr.IRepository;
+}
+
+/** The whole MCP service from a deployment config: an `McpFargateService` and its imports. */
+export class McpFargateStack extends Stack {
+  readonly mcp: McpFargateService;
+
+  constructor(scope: Construct, id: string, props: McpFargateStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const lb = config.loadBalancer;
+    const network = config.network;
+    this.mcp = new McpFargateService(this, 'Mcp', {
+      serviceName: config.serviceName,
+      imageDigest: config.image.digest,
+      repository: props.repository ?? ecr.Repository.fromRepositoryName(this, 'ImageRepository', config.image.repositoryName),
+      cpu: config.task.cpu,
+      memoryLimitMiB: config.task.memoryMiB,
+      cpuArchitecture: config.task.architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      desiredCount: config.scaling.desiredTasks,
+      minTasks: config.scaling.minTasks,
+      maxTasks: config.scaling.maxTasks,
+      targetCpuUtilizationPercent: config.scaling.targetCpuPercent,
+      targetRequestsPerTarget: config.scaling.requestsPerTarget,
+      environment: { ...config.environment },
+      secrets: { ...config.secrets },
+      ...('vpcId' in network
+        ? { vpc: ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: network.vpcId }) }
+        : { egress: network.egress, natGateways: network.natGateways, maxAzs: network.maxAzs }),
+      internetFacing: lb.scheme === 'internet-facing',
+      certificate:
+        lb.certificateArn === undefined ? undefined : acm.Certificate.fromCertificateArn(this, 'Certificate', lb.certificateArn),
+      domainName: lb.domainName,
+      hostedZone:
+        lb.hostedZone === undefined
+          ? undefined
+          : route53.HostedZone.fromHostedZoneAttributes(this, 'HostedZone', { hostedZoneId: lb.hostedZone.id, zoneName: lb.hostedZone.name }),
+      allowedCidrs: [...lb.allowedCidrs],
+      allowedPrefixListIds: [...lb.allowedPrefixListIds],
+      insecureHttpForTesting: lb.insecureHttpForTesting,
+      idleTimeout: lb.idleTimeoutSeconds === undefined ? undefined : Duration.seconds(lb.idleTimeoutSeconds),
+      stickiness: stickinessOf(config.stickiness),
+      logRetention: config.logs.retentionDays as logs.RetentionDays,
+      alarmTopic: config.alarms.snsTopicArn === undefined ? undefined : sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarms.snsTopicArn),
+      http5xxAlarmThreshold: config.alarms.http5xxPerMinute,
+      latencyP99AlarmThreshold:
+        config.alarms.latencyP99Seconds === undefined ? undefined : Duration.millis(Math.round(config.alarms.latencyP99Seconds * 1000)),
+      cpuAlarmPercent: config.alarms.cpuPercent,
+      memoryAlarmPercent: config.alarms.memoryPercent,
+    });
+  }
+}
+
+export interface McpImageRepositoryStackProps extends StackProps {
+  readonly repositoryName: string;
+  readonly keepImages?: number;
+}
+
+/**
+ * The ECR repository in its own stack: it must exist, and hold the pushed image, before the service stack can start
+ * tasks from it (the seed's first step, `aws ecr create-repository`).
+ */
+export class McpImageRepositoryStack extends Stack {
+  readonly repository: ecr.Repository;
+
+  constructor(scope: Construct, id: string, props: McpImageRepositoryStackProps) {
+    super(scope, id, props);
+    this.repository = new McpImageRepository(this, 'ImageRepository', {
+      repositoryName: props.repositoryName,
+      keepImages: props.keepImages,
+    }).repository;
+    new CfnOutput(this, 'RepositoryUri', { description: 'Push the MCP image here', value: this.repository.repositoryUri });
+  }
+}
+
+function stickinessOf(config: DeploymentConfig['stickiness']): McpStickiness | undefined {
+  if (config === undefined) return undefined;
+  switch (config.type) {
+    case 'off':
+      return { type: 'off' };
+    case 'lb-cookie':
+      return { type: 'lb-cookie', duration: Duration.seconds(config.durationSeconds) };
+    case 'app-cookie':
+      return { type: 'app-cookie', cookieName: config.cookieName, duration: Duration.seconds(config.durationSeconds) };
+  }
+}

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { App, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CERTIFICATE_ARN, DIGEST, ENV } from '../test/fixtures.js';
+import type { ErrorCode } from './errors.js';
+import { ERROR_CODES, McpFargateError } from './errors.js';
+import type { McpFargateServiceProps } from './mcp-fargate-service.js';
+import { McpFargateService } from './mcp-fargate-service.js';
+
+// Validation runs in the constructor, before synth: each case builds a fresh stack and never synthesizes.
+
+function build(props: Partial<McpFargateServiceProps> | ((stack: Stack) => Partial<McpFargateServiceProps>), env = ENV): McpFargateService {
+  const stack = new Stack(new App(), 'Stack', { env });
+  const extra = typeof props === 'function' ? props(stack) : props;
+  return new McpFargateService(stack, 'Mcp', {
+    imageDigest: DIGEST,
+    certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERTIFICATE_ARN),
+    ...extra,
+  } as McpFargateServiceProps);
+}
+
+/** THEN it throws with `code`, naming the construct path, the prop and (where there is one) the value. */
+function rejects(code: ErrorCode, props: Parameters<typeof build>[0], ...mentions: (string | RegExp)[]): void {
+  assert.throws(
+    () => build(props),
+    (error: unknown) => {
+      assert.ok(error instanceof McpFargateError, `expected McpFargateError, got ${String(error)}`);
+      assert.equal(error.code, code, error.message);
+      for (const mention of ['[Stack/Mcp]', ...mentions]) {
+        if (typeof mention === 'string') assert.ok(error.message.includes(mention), `"${error.message}" mentions ${mention}`);
+        else assert.match(error.message, mention);
+      }
+      return true;
+    },
+  );
+}
+
+describe('props validation', () => {
+  test('GIVEN valid props THEN the construct builds', () => {
+    assert.ok(build({}) instanceof McpFargateService);
+  });
+
+  test('WHEN imageDigest is missing THEN it is required', () => {
+    rejects('MCPF_CDK_IMAGE_DIGEST_REQUIRED', { imageDigest: undefined as unknown as string }, 'imageDigest is required');
+  });
+
+  test('WHEN imageDigest is latest THEN the tag is refused', () => {
+    rejects('MCPF_CDK_IMAGE_TAG_NOT_ALLOWED', { imageDigest: 'latest' }, 'imageDigest', '"latest"');
+  });
+
+  test('WHEN imageDigest is a repository:tag THEN the tag is refused', () => {
+    rejects('MCPF_CDK_IMAGE_TAG_NOT_ALLOWED', { imageDigest: 'mcp-my-service:v1.2.0' }, 'imageDigest', '"v1.2.0"');
+  });
+
+  test('WHEN imageDigest is a full reference or malformed THEN it is refused', () => {
+    rejects('MCPF_CDK_IMAGE_DIGEST_INVALID', { imageDigest: `mcp@${DIGEST}` }, 'digest alone');
+    rejects('MCPF_CDK_IMAGE_DIGEST_INVALID', { imageDigest: 'sha256:abc' }, '"sha256:abc"');
+  });
+
+  test('WHEN imageDigest is a token THEN it is left for deploy time', () => {
+    assert.ok(build({ imageDigest: Token.asString({ Ref: 'ImageDigest' }) }));
+  });
+
+  test('WHEN cpu and memory are not a Fargate pair THEN the error lists what that cpu allows', () => {
+    rejects('MCPF_CDK_TASK_SIZE_INVALID', { cpu: 512, memoryLimitMiB: 512 }, 'memoryLimitMiB 512 MiB', '1024 to 4096 in steps of 1024');
+    rejects('MCPF_CDK_TASK_SIZE_INVALID', { cpu: 300 }, 'cpu must be one of 256, 512', 'got 300');
+  });
+
+  test('WHEN HTTPS has no certificate THEN a certificate (or domain and zone) is required', () => {
+    rejects('MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED', { certificate: undefined }, 'certificate is required', 'insecureHttpForTesting');
+  });
+
+  test('WHEN plain HTTP is combined with a certificate THEN it is a conflict', () => {
+    rejects('MCPF_CDK_HTTP_CONFLICT', { insecureHttpForTesting: true }, 'insecureHttpForTesting', 'certificate');
+  });
+
+  test('WHEN stickiness duration is out of range THEN it names the range and the value', () => {
+    rejects('MCPF_CDK_STICKINESS_DURATION_INVALID', { stickiness: { type: 'lb-cookie', duration: Duration.days(8) } }, 'stickiness.duration', '691200');
+    rejects('MCPF_CDK_STICKINESS_DURATION_INVALID', { stickiness: { type: 'lb-cookie', duration: Duration.millis(500) } }, 'stickiness.duration');
+  });
+
+  test('WHEN the application cookie name is reserved or malformed THEN it is refused', () => {
+    const duration = Duration.hours(1);
+    rejects('MCPF_CDK_STICKINESS_COOKIE_INVALID', { stickiness: { type: 'app-cookie', cookieName: 'AWSALBAPP-0', duration } }, 'AWSALB', '"AWSALBAPP-0"');
+    rejects('MCPF_CDK_STICKINESS_COOKIE_INVALID', { stickiness: { type: 'app-cookie', cookieName: 'bad name', duration } }, '"bad name"');
+  });
+
+  test('WHEN a JSON key is asked of a plain string secret THEN it is refused', () => {
+    rejects(
+      'MCPF_CDK_SECRET_JSON_KEY_ON_STRING',
+      { secrets: { API_KEY: { secret: 'prod/api-key', format: 'string', jsonKey: 'key' } } },
+      'secrets.API_KEY.jsonKey',
+      'plain string',
+    );
+  });
+
+  test('WHEN a JSON key is asked of a Secret construct holding a plain string THEN it is refused', () => {
+    rejects(
+      'MCPF_CDK_SECRET_JSON_KEY_ON_STRING',
+      (stack) => ({ secrets: { API_KEY: { secret: new secretsmanager.Secret(stack, 'Plain'), jsonKey: 'key' } } }),
+      'secrets.API_KEY.jsonKey',
+    );
+    assert.ok(
+      build((stack) => ({
+        secrets: {
+          API_KEY: {
+            secret: new secretsmanager.Secret(stack, 'Json', { generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'key' } }),
+            jsonKey: 'key',
+          },
+        },
+      })),
+    );
+  });
+
+  test('WHEN a secret reference is neither a name nor an ARN THEN it is refused', () => {
+    rejects('MCPF_CDK_SECRET_INVALID', { secrets: { API_KEY: { secret: 'arn:aws:s3:::bucket' } } }, 'secrets.API_KEY.secret', '"arn:aws:s3:::bucket"');
+  });
+
+  test('WHEN a KMS key is an alias THEN it is refused', () => {
+    rejects(
+      'MCPF_CDK_KMS_KEY_INVALID',
+      { secrets: { API_KEY: { secret: 'prod/api', kmsKeyArn: 'alias/mcp' } } },
+      'secrets.API_KEY.kmsKeyArn',
+      '"alias/mcp"',
+    );
+  });
+
+  test('WHEN a plain environment variable looks like a credential THEN secrets is the way', () => {
+    rejects('MCPF_CDK_ENV_CARRIES_SECRET', { environment: { GITHUB_TOKEN: 'x' } }, 'environment.GITHUB_TOKEN', 'AwsSolutions-ECS2');
+    rejects('MCPF_CDK_ENV_CARRIES_SECRET', { environment: { SETTING: 'AKIAIOSFODNN7EXAMPLE' } }, 'environment.SETTING');
+  });
+
+  test('WHEN an environment name is invalid, reserved, or also a secret THEN it is refused', () => {
+    rejects('MCPF_CDK_ENV_NAME_INVALID', { environment: { 'BAD-NAME': 'x' } }, '"BAD-NAME"');
+    rejects('MCPF_CDK_ENV_RESERVED', { environment: { PORT: '9000' } }, 'environment.PORT', 'containerPort');
+    rejects('MCPF_CDK_ENV_RESERVED', { environment: { REGION_NAME: 'x' }, secrets: { REGION_NAME: { secret: 'prod/x' } } }, 'secrets.REGION_NAME');
+  });
+
+  test('WHEN task counts are inconsistent THEN the error names both sides', () => {
+    rejects('MCPF_CDK_TASK_COUNT_INVALID', { minTasks: 4, maxTasks: 2 }, 'minTasks (4)', 'maxTasks (2)');
+    rejects('MCPF_CDK_TASK_COUNT_INVALID', { minTasks: 2, maxTasks: 4, desiredCount: 5 }, 'desiredCount', 'got 5');
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', { maxTasks: 0 }, 'maxTasks', 'got 0');
+  });
+
+  test('WHEN an allowed CIDR or prefix list is malformed THEN it is refused with its index', () => {
+    rejects('MCPF_CDK_CIDR_INVALID', { allowedCidrs: ['10.0.0.0/8', '10.0.0.300/24'] }, 'allowedCidrs[1]', '"10.0.0.300/24"');
+    rejects('MCPF_CDK_PREFIX_LIST_INVALID', { allowedPrefixListIds: ['sg-123'] }, 'allowedPrefixListIds[0]', '"sg-123"');
+  });
+
+  test('WHEN the domain is outside the hosted zone, or a zone has no domain THEN it is refused', () => {
+    const zone = (stack: Stack) => route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
+    rejects('MCPF_CDK_DOMAIN_INVALID', (stack) => ({ hostedZone: zone(stack), domainName: 'mcp.example.org' }), '"mcp.example.org"', '"example.com"');
+    rejects('MCPF_CDK_DOMAIN_INVALID', (stack) => ({ hostedZone: zone(stack) }), 'hostedZone', 'domainName');
+    rejects('MCPF_CDK_DOMAIN_INVALID', { domainName: 'MCP Example' }, 'domainName', '"MCP Example"');
+  });
+
+  test('WHEN an existing VPC comes with new-VPC options THEN it is a conflict', () => {
+    rejects(
+      'MCPF_CDK_VPC_CONFLICT',
+      (stack) => ({ vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'] }), egress: 'nat' }),
+      'egress',
+    );
+    rejects('MCPF_CDK_VPC_CONFLICT', { egress: 'vpc-endpoints', natGateways: 1 }, 'natGateways');
+  });
+
+  test('WHEN an existing repository comes with new-repository options THEN it is a conflict', () => {
+    rejects(
+      'MCPF_CDK_REPOSITORY_CONFLICT',
+      (stack) => ({ repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'mcp'), repositoryName: 'other' }),
+      'repositoryName',
+    );
+  });
+
+  test('WHEN names break AWS naming rules THEN they are refused', () => {
+    rejects('MCPF_CDK_NAME_INVALID', { serviceName: 'my service' }, 'serviceName', '"my service"');
+    rejects('MCPF_CDK_NAME_INVALID', { repositoryName: 'Upper/Case' }, 'repositoryName', '"Upper/Case"');
+  });
+
+  test('WHEN alarm thresholds or scaling targets are out of range THEN they are refused', () => {
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', { cpuAlarmPercent: 150 }, 'cpuAlarmPercent', '150');
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', { targetCpuUtilizationPercent: 95 }, 'targetCpuUtilizationPercent', '95');
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', { containerPort: 80 }, 'containerPort', '80');
+  });
+
+  test('WHEN the stack has no concrete region THEN it is required (ALB access logs need it)', () => {
+    assert.throws(
+      () => build({}, {} as typeof ENV),
+      (error: unknown) => error instanceof McpFargateError && error.code === 'MCPF_CDK_REGION_REQUIRED',
+    );
+  });
+
+  test('every error code in the table is documented in the README', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const code of Object.keys(ERROR_CODES)) assert.ok(readme.includes(code), `README documents ${code}`);
+  });
+});

@@ -1,0 +1,150 @@
+// The quality gates on the synthesized app: cdk-nag's AwsSolutions pack and the CloudFormation validator bundled
+// with aws-cdk-lib (findings as errors), over the example config and the other shapes a config can take.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { createMcpFargateApp } from '../src/app.js';
+import { loadDeploymentConfig, parseDeploymentConfig } from '../src/deployment-config.js';
+import {
+  EXAMPLE_CONFIG,
+  EXISTING_VPC_CONTEXT,
+  EXISTING_VPC_ID,
+  REPO_ROOT,
+  acknowledgements,
+  readExampleConfig,
+  tempDir,
+} from './fixtures.js';
+
+interface Report {
+  pluginReports: { pluginName: string; violations: { ruleName: string; severity: string; description: string }[] }[];
+}
+
+function synthesize(config: ReturnType<typeof loadDeploymentConfig>, context: Record<string, unknown> = {}) {
+  const outdir = tempDir('gates');
+  const built = createMcpFargateApp(config, { outdir, context });
+  const assembly = built.app.synth();
+  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as Report;
+  return { ...built, assembly, report };
+}
+
+function findings(report: Report): string[] {
+  return report.pluginReports.flatMap((p) => p.violations.map((v) => `${p.pluginName} ${v.severity} ${v.ruleName}: ${v.description}`));
+}
+
+function variant(patch: (config: Record<string, any>) => void) {
+  const config = structuredClone(readExampleConfig()) as Record<string, any>;
+  patch(config);
+  return parseDeploymentConfig(JSON.parse(JSON.stringify(config)));
+}
+
+describe('quality gates', () => {
+  const example = synthesize(loadDeploymentConfig(EXAMPLE_CONFIG));
+
+  test('GIVEN the example config WHEN synthesized THEN cdk-nag and the CloudFormation validator report nothing', () => {
+    assert.deepEqual(findings(example.report), []);
+    assert.deepEqual(example.assembly.stacks.map((s) => s.stackName).sort(), ['McpFargate-mcp-github', 'McpFargate-mcp-github-repository']);
+  });
+
+  test('THEN every acknowledgement sits on the construct it is about and gives a specific reason', () => {
+    const acks = acknowledgements(example.app);
+    // Ours: cdk-nag findings that are right for this design.
+    const ours = acks.filter((a) => a.id.startsWith('AwsSolutions::'));
+    assert.deepEqual(ours.map((a) => `${a.id} @ ${a.path}`).sort(), [
+      'AwsSolutions::AwsSolutions-ECS2 @ McpFargate-mcp-github/Mcp/TaskDefinition',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*] @ McpFargate-mcp-github/Mcp/TaskDefinition/ExecutionRole/DefaultPolicy',
+      'AwsSolutions::AwsSolutions-S1 @ McpFargate-mcp-github/Mcp/AccessLogsBucket',
+    ]);
+    for (const ack of ours) assert.ok(ack.reason.length >= 80, `${ack.id}: "${ack.reason}" explains itself`);
+    // aws-cdk-lib's own, made inside its L2 constructs (literal AZs, the flow log's camelCase options).
+    const library = acks.filter((a) => !a.id.startsWith('AwsSolutions::'));
+    assert.deepEqual([...new Set(library.map((a) => a.id))].sort(), [
+      'CloudFormation-Validate::F3002',
+      'CloudFormation-Validate::F3003',
+      'CloudFormation-Validate::W3010',
+    ]);
+  });
+
+  test('GIVEN an internal ALB, VPC endpoints only, an app cookie, an existing repository and a hosted zone THEN nothing is reported', () => {
+    const { report, repositoryStack } = synthesize(
+      variant((c) => {
+        c.image.createRepository = false;
+        delete c.image.keepImages;
+        c.network = { egress: 'vpc-endpoints' };
+        c.loadBalancer = { scheme: 'internal', domainName: 'mcp.internal.example.com', hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'internal.example.com' } };
+        c.stickiness = { type: 'app-cookie', cookieName: 'mcp-session', durationSeconds: 3600 };
+        c.secrets.API_KEY = { secret: 'prod/api', format: 'string' };
+        c.alarms.snsTopicArn = 'arn:aws:sns:eu-west-1:123456789012:mcp-alarms';
+      }),
+    );
+    assert.equal(repositoryStack, undefined);
+    assert.deepEqual(findings(report), []);
+  });
+
+  test('GIVEN plain HTTP open to anyone in an existing VPC THEN the only finding is the plain-HTTP warning', () => {
+    const { report, app } = synthesize(
+      variant((c) => {
+        c.network = { vpcId: EXISTING_VPC_ID };
+        c.loadBalancer = { insecureHttpForTesting: true };
+        c.stickiness = { type: 'off' };
+      }),
+      EXISTING_VPC_CONTEXT,
+    );
+    const all = findings(report);
+    assert.equal(all.length, 1, all.join('\n'));
+    assert.match(all[0] ?? '', /warning .*insecureHttp.*plain HTTP/);
+    assert.ok(acknowledgements(app).some((a) => a.id === 'AwsSolutions::AwsSolutions-EC23'), 'open ingress is acknowledged with its reason');
+  });
+
+  test('GIVEN a resource that breaks the rules THEN both gates fail synth (they are not vacuous)', () => {
+    const outdir = tempDir('gates');
+    const built = createMcpFargateApp(loadDeploymentConfig(EXAMPLE_CONFIG), { outdir });
+    const stack: Stack = built.serviceStack;
+    const bucket = new s3.Bucket(stack, 'Unchecked');
+    (bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('BucketName', 'Not_A_Valid_Name');
+    assert.throws(() => built.app.synth(), /Validation failed/);
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as Report;
+    const all = findings(report).join('\n');
+    assert.match(all, /AwsSolutions error AwsSolutions-S1:/);
+    assert.match(all, /AwsSolutions error AwsSolutions-S10:/);
+    assert.match(all, /CloudFormation Validate error F3031:.*Not_A_Valid_Name/);
+  });
+
+  test('WHEN `npm run synth` runs without AWS credentials THEN the example synthesizes to the output directory', async () => {
+    const out = tempDir('synth');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(REPO_ROOT, 'packages/cdk/dist/src/main.js'), '--config', EXAMPLE_CONFIG, '--output', out],
+      { env, cwd: REPO_ROOT },
+    );
+    assert.match(stdout, /Synthesized McpFargate-mcp-github-repository, McpFargate-mcp-github/);
+    const template = JSON.parse(readFileSync(join(out, 'McpFargate-mcp-github.template.json'), 'utf8')) as {
+      Outputs: Record<string, { Value: unknown }>;
+    };
+    const url = Object.entries(template.Outputs).find(([key]) => key.startsWith('McpMcpUrl'))?.[1].Value;
+    assert.equal(url, 'https://mcp.example.com/mcp');
+    const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as Report;
+    assert.deepEqual(findings(report), []);
+  });
+
+  test('WHEN the config file is invalid THEN the app exits 1 with the message, not a stack trace', async () => {
+    const dir = tempDir('bad');
+    const path = join(dir, 'mcp-fargate.config.json');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, JSON.stringify({ ...readExampleConfig(), image: { repositoryName: 'mcp', digest: 'latest' } }));
+    await assert.rejects(
+      promisify(execFile)(process.execPath, [join(REPO_ROOT, 'packages/cdk/dist/src/main.js'), '--config', path, '--output', dir]),
+      (error: { code: number; stderr: string }) => {
+        assert.equal(error.code, 1);
+        assert.match(error.stderr, /^MCPF_CDK_IMAGE_TAG_NOT_ALLOWED: .*image\.digest got the tag "latest"/);
+        assert.doesNotMatch(error.stderr, /\n\s+at /);
+        return true;
+      },
+    );
+  });
+});
