@@ -49,6 +49,12 @@ export interface GatewayConfig {
   readonly allowedOrigins: readonly string[];
   /** Value of the `mcp-fargate-task` response header, or `undefined` when the header is off. */
   readonly taskId: string | undefined;
+  /** `emf`: CloudWatch Embedded Metric Format lines on stdout. @default 'off' */
+  readonly metrics: 'off' | 'emf';
+  /** The `Service` dimension of the metrics. @default 'mcp-fargate' */
+  readonly metricsService: string;
+  /** @default 60000 (one EMF document per MCP method per minute) */
+  readonly metricsIntervalMs: number;
   /** Extra header names whose values never reach the log (static API keys). */
   readonly secretHeaders: readonly string[];
   readonly version: string;
@@ -96,6 +102,9 @@ export const CONFIG_VARIABLES = {
   ALLOWED_ORIGINS: '',
   TASK_HEADER: 'on',
   SECRET_HEADERS: '',
+  METRICS: 'off',
+  METRICS_SERVICE: 'mcp-fargate',
+  METRICS_INTERVAL_MS: '60000',
 } as const;
 
 export function loadConfig(env: Env): GatewayConfig {
@@ -168,6 +177,9 @@ export function loadConfig(env: Env): GatewayConfig {
     ),
     taskId: taskHeader === 'on' ? taskIdOf(env) : undefined,
     secretHeaders: Object.freeze(list('SECRET_HEADERS').map((name) => name.toLowerCase())),
+    metrics: oneOf('METRICS', ['off', 'emf'] as const),
+    metricsService: read('METRICS_SERVICE'),
+    metricsIntervalMs: integer('METRICS_INTERVAL_MS', 1000, 3_600_000),
     version: GATEWAY_VERSION,
   });
 }

@@ -12,7 +12,9 @@ import type { SessionStore } from '../session/session-store.js';
 import { SessionManager } from '../session/session-manager.js';
 import { STATE_CHANGING_METHODS } from '../session/session-record.js';
 import type { InboundMessage } from '../session/live-session.js';
+import { EmfMetrics } from '../metrics/emf-metrics.js';
 import { createOriginGuard } from './origin-guard.js';
+import { hasRpcError, markRpcError } from './rpc-error-mark.js';
 import { readBody } from './read-body.js';
 import type { SseStream } from './sse-stream.js';
 
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** @default an in-process InMemoryServerEventBus */
   readonly bus?: ServerEventBus;
+  /** Where EMF lines go when `METRICS=emf`. @default stdout */
+  readonly writeMetrics?: (lines: string) => void;
 }
 
 export interface Gateway {
@@ -79,6 +83,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     bus,
     onError,
   });
+  const metrics =
+    config.metrics === 'emf'
+      ? new EmfMetrics({ service: config.metricsService, intervalMs: config.metricsIntervalMs, liveSessions: () => sessions.count(), write: options.writeMetrics })
+      : undefined;
   const guard = createOriginGuard(config.allowedHosts, config.allowedOrigins);
   let state: GatewayState = 'starting';
   let inFlight = 0;
@@ -89,6 +97,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     res.end(body);
   };
   const fail = (res: ServerResponse, code: GatewayErrorCode, id: JsonRpcId = null, detail?: string): void => {
+    markRpcError(res);
     const status = GATEWAY_ERRORS[code].status;
     send(res, status, errorBody(code, id, detail), status === 503 ? { 'retry-after': RETRY_AFTER_S } : undefined);
   };
@@ -151,6 +160,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       case 'reject': {
         const id = idOf(parsed);
         const error = route.data === undefined ? { code: route.code, message: route.message } : { code: route.code, message: route.message, data: route.data };
+        markRpcError(res);
         return send(res, route.httpStatus, JSON.stringify({ jsonrpc: '2.0', id, error }));
       }
       case 'modern':
@@ -252,7 +262,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const path = query === -1 ? url : url.slice(0, query);
     if (path === MCP_PATH) {
       const log: RequestLog = { start: performance.now(), era: 'legacy', mcpMethod: undefined, session: undefined };
-      res.once('finish', () => logRequest(logger, req, res, log));
+      res.once('finish', () => {
+        const durationMs = Math.round((performance.now() - log.start) * 100) / 100;
+        metrics?.record(log.mcpMethod ?? 'unknown', durationMs, res.statusCode >= 500 || hasRpcError(res));
+        logRequest(logger, req, res, log, durationMs);
+      });
       mcp(req, res, log).catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
         if (!res.headersSent) fail(res, 'INTERNAL');
@@ -290,6 +304,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await modern.close();
+    await metrics?.close();
     await sessions.close();
     logger.flush();
   };
@@ -333,7 +348,7 @@ interface RequestLog {
   session: string | undefined;
 }
 
-function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, log: RequestLog): void {
+function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, log: RequestLog, durationMs: number): void {
   if (!logger.isLevelEnabled('info')) return;
   logger.info(
     {
@@ -341,7 +356,8 @@ function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, l
       era: log.era,
       mcpMethod: log.mcpMethod,
       status: res.statusCode,
-      durationMs: Math.round((performance.now() - log.start) * 100) / 100,
+      rpcError: hasRpcError(res) || undefined,
+      durationMs,
       session: log.session === undefined ? undefined : shortId(log.session),
       ...(logger.isLevelEnabled('debug') ? { req: { headers: req.headers } } : {}),
     },

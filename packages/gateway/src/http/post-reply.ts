@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { markRpcError } from './rpc-error-mark.js';
 import { RECONNECT_HINT_MS, SseStream } from './sse-stream.js';
 
 export type RequestId = string | number;
@@ -72,7 +73,10 @@ export class PostReply {
   deliver(message: OutboundMessage, json: string = JSON.stringify(message)): void {
     if (this.finished) return;
     const isResponse = message.method === undefined && message.id !== undefined && message.id !== null;
-    if (isResponse) this.pending.delete(message.id as RequestId);
+    if (isResponse) {
+      this.pending.delete(message.id as RequestId);
+      if (message.error !== undefined && this.res !== undefined) markRpcError(this.res);
+    }
     if (!this.upgraded && isResponse) {
       const code = (message.error as { code?: unknown } | undefined)?.code;
       if (typeof code === 'number') this.lastError = code;

@@ -1,0 +1,47 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EMF } from '../src/metrics/emf-metrics.js';
+import { initializeSession, postJson, startTestGateway } from './harness.js';
+
+interface EmfDocument {
+  _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  [key: string]: unknown;
+}
+
+describe('CloudWatch EMF metrics', () => {
+  it('uses exactly the names the CDK dashboard reads', async () => {
+    // A test-only look across packages: the gateway must not depend on aws-cdk-lib.
+    const cdkPath = '../../../cdk/dist/src/gateway-metrics.js';
+    const { GATEWAY_METRICS } = (await import(cdkPath)) as { GATEWAY_METRICS: Record<string, string> };
+    assert.deepEqual({ ...EMF }, { ...GATEWAY_METRICS });
+  });
+
+  it('writes per-method requests, errors and latencies, and live sessions, under the configured service', async () => {
+    const written: string[] = [];
+    const gw = await startTestGateway({ METRICS: 'emf', METRICS_SERVICE: 'mcp-test', METRICS_INTERVAL_MS: '3600000' }, { writeMetrics: (lines) => written.push(lines) });
+    let closed = false;
+    try {
+      const sessionId = await initializeSession(gw.url);
+      for (const id of [2, 3, 4]) await (await postJson(gw.url, sessionId, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'm' } } })).text();
+      await (await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 5, method: 'no/such' })).text();
+      await gw.close();
+      closed = true;
+      const documents = written.join('').trim().split('\n').map((line) => JSON.parse(line) as EmfDocument);
+      const byMethod = new Map(documents.filter((doc) => doc[EMF.methodDimension] !== undefined).map((doc) => [doc[EMF.methodDimension], doc]));
+      const calls = byMethod.get('tools/call');
+      assert.ok(calls, JSON.stringify(documents));
+      assert.equal(calls[EMF.serviceDimension], 'mcp-test');
+      assert.equal(calls[EMF.requests], 3);
+      assert.equal(calls[EMF.errors], 0);
+      assert.equal((calls[EMF.latencyMs] as number[]).length, 3);
+      const directive = calls._aws.CloudWatchMetrics[0];
+      assert.equal(directive?.Namespace, 'McpFargate');
+      assert.deepEqual(directive?.Dimensions, [['Service'], ['Service', 'McpMethod']]);
+      assert.equal(byMethod.get('no/such')?.[EMF.errors], 1, 'an in-band JSON-RPC error counts as an error');
+      const live = documents.find((doc) => doc[EMF.liveSessions] !== undefined);
+      assert.equal(live?.[EMF.liveSessions], 1);
+    } finally {
+      if (!closed) await gw.close();
+    }
+  });
+});
