@@ -72,7 +72,9 @@ describe('bad input: one case per row, a clear status and JSON-RPC error, never 
 
   it('oversized body: 413, declared or streamed', async () => {
     const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x'.repeat(4096) } } });
-    await expectError(await postJson(gw.url, sessionId, JSON.parse(big)), 413, -32000);
+    const declared = await postJson(gw.url, sessionId, JSON.parse(big));
+    assert.equal(declared.headers.get('connection'), 'close', 'the unread rest of the body is not drained on a kept-alive connection');
+    await expectError(declared, 413, -32000);
     const chunked = await fetch(gw.url, {
       method: 'POST',
       headers: { ...LEGACY_HEADERS, 'mcp-session-id': sessionId },
@@ -148,7 +150,9 @@ describe('bad input: one case per row, a clear status and JSON-RPC error, never 
   });
 
   it('other HTTP methods: 405; other paths: 404', async () => {
-    await expectError(await fetch(gw.url, { method: 'PUT', body: '{}' }), 405, -32000);
+    const put = await fetch(gw.url, { method: 'PUT', body: '{}' });
+    assert.equal(put.headers.get('allow'), 'POST, GET, DELETE');
+    await expectError(put, 405, -32000);
     await expectError(await fetch(gw.url.replace('/mcp', '/nope')), 404, -32601);
   });
 

@@ -115,7 +115,7 @@ describe('legacy session lifecycle', () => {
     const reader = response.body!.getReader();
     let text = '';
     // Read up to the first real event, then cut the connection mid-stream.
-    while (!/id: \d+\.[1-9]\d*\n/.test(text)) {
+    while (!/id: [\w-]+\.\d+\.[1-9]\d*\n/.test(text)) {
       const { value, done } = await reader.read();
       assert.equal(done, false, 'the stream ended before its first event');
       text += Buffer.from(value).toString('utf8');
@@ -141,14 +141,49 @@ describe('legacy session lifecycle', () => {
     assert.equal(new Set(ids).size, ids.length, 'no event is delivered twice');
   });
 
-  it('answers 404 for a Last-Event-ID this session never issued', async () => {
+  it('answers 400 (not 404: the session is fine) for a Last-Event-ID this session never issued', async () => {
     const sessionId = await initializeSession(gw.url);
     const response = await fetch(gw.url, {
       method: 'GET',
-      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': '99.1' },
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': 'abcd.99.1' },
     });
-    assert.equal(response.status, 404);
-    await response.text();
+    assert.equal(response.status, 400);
+    assert.equal(((await response.json()) as { error: { data: { code: string } } }).error.data.code, 'UNKNOWN_EVENT_ID');
+  });
+
+  it('answers 400 for an event id from before the live server was rebuilt, and the session carries on', async () => {
+    const sessionId = await initializeSession(gw.url);
+    const streamed = await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } });
+    const events = sseMessages(await streamed.text());
+    const lastId = events.at(-1)?.id;
+    assert.ok(lastId);
+    gw.gateway.sessions.evict(sessionId);
+    const resumed = await fetch(gw.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': lastId } });
+    assert.equal(resumed.status, 400);
+    await resumed.text();
+    assert.equal((await callTool(gw.url, sessionId, 3, 'echo', { text: 'alive' })).status, 200);
+  });
+
+  it('answers a request still running when its session is deleted, instead of leaving it hanging', async () => {
+    const sessionId = await initializeSession(gw.url);
+    const pending = callTool(gw.url, sessionId, 2, 'slow', { ms: 5000 });
+    await sleep(100);
+    const deleted = await fetch(gw.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
+    assert.equal(deleted.status, 200);
+    const answer = (await (await pending).json()) as { id: number; error?: { code: number; data?: { code?: string } } };
+    assert.equal(answer.id, 2);
+    assert.equal(answer.error?.code, -32000);
+  });
+
+  it('counts a session whose TTL has passed as gone when it decides the limit', async () => {
+    const limited = await startTestGateway({ MAX_SESSIONS: '1', SESSION_IDLE_TTL_MS: '1000' });
+    try {
+      await initializeSession(limited.url);
+      await sleep(1300);
+      await initializeSession(limited.url);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('refuses a second standalone GET stream with 409 and delivers notifications on the first', async () => {
@@ -172,6 +207,36 @@ describe('legacy session lifecycle', () => {
     }
     controller.abort();
     assert.match(text, /test:\/\/watched-resource/);
+  });
+});
+
+describe('bounded event store', () => {
+  it('refuses a resume whose events were already dropped (400), rather than losing them silently', async () => {
+    const gw = await startTestGateway({ EVENT_STORE_SIZE: '2' });
+    try {
+      const sessionId = await initializeSession(gw.url);
+      const response = await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } });
+      const text = await response.text();
+      const prime = /id: ([^\n]+\.0)\n/.exec(text)?.[1];
+      assert.ok(prime, text);
+      const resumed = await fetch(gw.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': prime } });
+      assert.equal(resumed.status, 400);
+      assert.equal(((await resumed.json()) as { error: { data: { code: string } } }).error.data.code, 'EVENT_GAP');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('issues no event ids when resumption is off', async () => {
+    const gw = await startTestGateway({ EVENT_STORE_SIZE: '0' });
+    try {
+      const sessionId = await initializeSession(gw.url);
+      const text = await (await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } })).text();
+      assert.match(text, /notifications\/progress/);
+      assert.doesNotMatch(text, /^id: /m);
+    } finally {
+      await gw.close();
+    }
   });
 });
 

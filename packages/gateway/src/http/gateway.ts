@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash } from 'node:crypto';
-import { InMemoryServerEventBus, SUPPORTED_PROTOCOL_VERSIONS, classifyInboundRequest, type ServerEventBus } from '@modelcontextprotocol/server';
+import {
+  InMemoryServerEventBus,
+  PROTOCOL_VERSION_META_KEY,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  classifyInboundRequest,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server';
 import type { GatewayConfig } from '../config.js';
 import { errorBody, GATEWAY_ERRORS, type GatewayErrorCode, type JsonRpcId } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -12,6 +17,7 @@ import type { SessionStore } from '../session/session-store.js';
 import { SessionManager } from '../session/session-manager.js';
 import { STATE_CHANGING_METHODS } from '../session/session-record.js';
 import type { InboundMessage } from '../session/live-session.js';
+import { shortId } from '../session/short-id.js';
 import { EmfMetrics } from '../metrics/emf-metrics.js';
 import { createOriginGuard } from './origin-guard.js';
 import { hasRpcError, markRpcError } from './rpc-error-mark.js';
@@ -46,6 +52,10 @@ export interface Gateway {
 
 const MCP_PATH = '/mcp';
 const LEGACY_VERSIONS: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS);
+/** Revision identifiers are ISO dates: this one and later belong to the modern era. */
+const MODERN_ERA_START = '2026-07-28';
+/** How often a drain looks again at requests that have no connection to signal their end. */
+const DRAIN_POLL_MS = 50;
 /** A client told to come back later waits this long (seconds), enough for a task to start or a session to free. */
 const RETRY_AFTER_S = '5';
 
@@ -125,22 +135,27 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       case 'DELETE':
         return legacyDelete(req, res, log);
       default:
+        res.setHeader('allow', 'POST, GET, DELETE');
         return fail(res, 'METHOD_NOT_ALLOWED', null, `${req.method ?? ''} is not served; use POST, GET or DELETE`);
     }
   };
 
   const post = async (req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> => {
     const contentType = req.headers['content-type'];
+    // A body the gateway will not read ends the connection with the answer, rather than being drained into nothing.
     if (contentType === undefined || !/^application\/json\s*(;|$)/i.test(contentType)) {
-      req.resume();
+      res.setHeader('connection', 'close');
       return fail(res, 'UNSUPPORTED_MEDIA_TYPE');
     }
     if (!acceptsBoth(req.headers.accept)) {
-      req.resume();
+      res.setHeader('connection', 'close');
       return fail(res, 'NOT_ACCEPTABLE');
     }
     const body = await readBody(req, config.maxBodyBytes);
-    if (body.kind === 'too-large') return fail(res, 'BODY_TOO_LARGE', null, `limit is ${config.maxBodyBytes} bytes`);
+    if (body.kind === 'too-large') {
+      res.setHeader('connection', 'close');
+      return fail(res, 'BODY_TOO_LARGE', null, `limit is ${config.maxBodyBytes} bytes`);
+    }
     if (body.kind === 'aborted') return;
     let parsed: unknown;
     try {
@@ -149,6 +164,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return fail(res, 'PARSE_ERROR');
     }
     const protocolVersionHeader = header(req, 'mcp-protocol-version');
+    if (isPlainLegacyMessage(parsed, protocolVersionHeader)) return legacyPost(req, res, parsed, protocolVersionHeader, log);
     const route = classifyInboundRequest({
       httpMethod: 'POST',
       protocolVersionHeader,
@@ -166,6 +182,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       case 'modern':
         log.era = 'modern';
         log.mcpMethod = route.message.method;
+        // A subscription opened now would only hold the drain open until it is cut.
+        if (state !== 'ready' && route.message.method === 'subscriptions/listen') return fail(res, 'DRAINING', idOf(parsed));
         return modern.handle(res, route, {
           protocolVersion: protocolVersionHeader,
           method: header(req, 'mcp-method'),
@@ -189,30 +207,38 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       if (created.kind === 'full') return fail(res, 'SESSIONS_FULL', initialize.id);
       const answer = JSON.stringify({ ...created.response, id: initialize.id });
       if (created.kind === 'refused') return send(res, 200, answer);
-      log.session = created.session.id;
+      log.session = created.session.logId;
       return send(res, 200, answer, { 'mcp-session-id': created.session.id });
     }
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) return fail(res, 'MISSING_SESSION_ID', idOf(parsed));
-    log.session = sessionId;
     if (version !== undefined && !LEGACY_VERSIONS.has(version)) {
       return fail(res, 'UNSUPPORTED_PROTOCOL_VERSION', idOf(parsed), `${version}; supported: ${[...LEGACY_VERSIONS].join(', ')}`);
     }
-    const session = await sessions.get(sessionId);
-    if (session === undefined) return fail(res, 'UNKNOWN_SESSION', idOf(parsed));
-    // JSON-RPC batching was removed from streamable HTTP in 2025-06-18.
-    if (batch && (session.record?.protocolVersion ?? '') >= '2025-06-18') return fail(res, 'BATCH_NOT_SUPPORTED');
-    for (const message of messages) {
-      if (message.method !== undefined && message.id !== undefined && session.hasPendingRequest(message.id)) {
-        return fail(res, 'INVALID_REQUEST', message.id, 'a request with this id is still in progress in this session');
-      }
+    const session = await sessions.acquire(sessionId);
+    if (session === undefined) {
+      log.session = shortId(sessionId);
+      return fail(res, 'UNKNOWN_SESSION', idOf(parsed));
     }
-    for (const message of messages) {
-      if (message.method !== undefined && message.id !== undefined && STATE_CHANGING_METHODS.has(message.method)) {
-        await sessions.recordState(session, { method: message.method, params: message.params });
+    try {
+      log.session = session.logId;
+      // JSON-RPC batching was removed from streamable HTTP in 2025-06-18.
+      if (batch && (session.record?.protocolVersion ?? '') >= '2025-06-18') return fail(res, 'BATCH_NOT_SUPPORTED');
+      for (const message of messages) {
+        if (message.method !== undefined && message.id !== undefined && session.hasPendingRequest(message.id)) {
+          return fail(res, 'INVALID_REQUEST', message.id, 'a request with this id is still in progress in this session');
+        }
       }
+      for (const message of messages) {
+        if (message.method !== undefined && message.id !== undefined && STATE_CHANGING_METHODS.has(message.method)) {
+          await sessions.recordState(session, { method: message.method, params: message.params });
+        }
+      }
+      if (session.isClosed) return fail(res, 'UNKNOWN_SESSION', idOf(parsed));
+      session.post(res, messages, batch);
+    } finally {
+      session.unpin();
     }
-    session.post(res, messages, batch);
   };
 
   const legacyGet = async (req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> => {
@@ -220,25 +246,32 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     if (!(req.headers.accept ?? '').includes('text/event-stream')) return fail(res, 'NOT_ACCEPTABLE_SSE');
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) return fail(res, 'MISSING_SESSION_ID');
-    log.session = sessionId;
+    log.session = shortId(sessionId);
     const version = header(req, 'mcp-protocol-version');
     if (version !== undefined && !LEGACY_VERSIONS.has(version)) return fail(res, 'UNSUPPORTED_PROTOCOL_VERSION', null, version);
-    const session = await sessions.get(sessionId);
-    if (session === undefined) return fail(res, 'UNKNOWN_SESSION');
-    if (state !== 'ready') return fail(res, 'DRAINING');
     const lastEventId = header(req, 'last-event-id');
-    if (lastEventId !== undefined) {
-      if (session.resume(res, lastEventId) === 'unknown') fail(res, 'UNKNOWN_EVENT_ID');
-      return;
+    // Resuming stays possible while draining: the events live only here, and a request may still be answering.
+    if (lastEventId === undefined && state !== 'ready') return fail(res, 'DRAINING');
+    const session = await sessions.acquire(sessionId);
+    if (session === undefined) return fail(res, 'UNKNOWN_SESSION');
+    try {
+      if (lastEventId !== undefined) {
+        const resumed = session.resume(res, lastEventId);
+        if (resumed === 'unknown') fail(res, 'UNKNOWN_EVENT_ID');
+        else if (resumed === 'gap') fail(res, 'EVENT_GAP');
+        return;
+      }
+      if (session.openStandalone(res) === 'conflict') fail(res, 'STREAM_CONFLICT');
+    } finally {
+      session.unpin();
     }
-    if (session.openStandalone(res) === 'conflict') fail(res, 'STREAM_CONFLICT');
   };
 
   const legacyDelete = async (req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> => {
     log.mcpMethod = 'terminate';
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) return fail(res, 'MISSING_SESSION_ID');
-    log.session = sessionId;
+    log.session = shortId(sessionId);
     if (!(await sessions.delete(sessionId))) return fail(res, 'UNKNOWN_SESSION');
     res.writeHead(200, baseHeaders).end();
   };
@@ -281,10 +314,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     fail(res, 'NOT_FOUND', null, `no route for ${req.method ?? ''} ${path}; MCP is served at ${MCP_PATH}`);
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return;
-    const body = errorBody('INVALID_REQUEST', null, 'malformed HTTP request');
-    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     logger.debug({ code: error.code }, 'client error');
+    // A response already under way on this socket cannot take another one: only Node's own default would write here too.
+    const inProgress = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    if (!socket.writable || inProgress) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] =
+      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    const body = errorBody('INVALID_REQUEST', null, `malformed HTTP request (${reason})`);
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -326,9 +366,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         server.closeIdleConnections();
         sessions.endStreamsForDrain();
         modern.endStreamsForDrain();
-        const idle = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
-        const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.drainTimeoutMs, 'timeout').unref());
-        if ((await Promise.race([idle, timeout])) === 'timeout') logger.warn({ inFlight }, 'drain timeout: cutting the remaining requests');
+        const deadline = Date.now() + config.drainTimeoutMs;
+        // A request whose stream was cut still runs, and its client may resume it here: wait for it as for a response.
+        while ((inFlight > 0 || sessions.pendingRequests > 0) && Date.now() < deadline) {
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+            setTimeout(resolve, Math.min(DRAIN_POLL_MS, Math.max(deadline - Date.now(), 0))).unref();
+          });
+        }
+        if (inFlight > 0 || sessions.pendingRequests > 0) {
+          logger.warn({ inFlight, pendingRequests: sessions.pendingRequests }, 'drain timeout: cutting the remaining requests');
+        }
         await shutdown();
         logger.info('drained');
       })();
@@ -358,16 +406,31 @@ function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, l
       status: res.statusCode,
       rpcError: hasRpcError(res) || undefined,
       durationMs,
-      session: log.session === undefined ? undefined : shortId(log.session),
+      session: log.session,
       ...(logger.isLevelEnabled('debug') ? { req: { headers: req.headers } } : {}),
     },
     'mcp request',
   );
 }
 
-/** A log-safe handle for a session: enough to correlate lines, useless as a credential. */
-function shortId(sessionId: string): string {
-  return createHash('sha256').update(sessionId).digest('base64url').slice(0, 10);
+/**
+ * The common case, decided without the SDK's full classifier (which validates
+ * every shape it might be): a single request or notification with a method
+ * other than `initialize`, no per-request envelope claim in `_meta`, and no
+ * modern protocol-version header is 2025-era traffic, exactly as
+ * `classifyInboundRequest` would decide. Everything else goes to the classifier.
+ */
+function isPlainLegacyMessage(body: unknown, protocolVersionHeader: string | undefined): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const message = body as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+  if (message.jsonrpc !== '2.0' || typeof message.method !== 'string' || message.method === 'initialize') return false;
+  if (message.id !== undefined && typeof message.id !== 'string' && !Number.isSafeInteger(message.id)) return false;
+  if (protocolVersionHeader !== undefined && protocolVersionHeader >= MODERN_ERA_START) return false;
+  const params = message.params;
+  if (params === undefined) return true;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return false;
+  const meta = (params as { _meta?: unknown })._meta;
+  return meta === undefined || (meta !== null && typeof meta === 'object' && !(PROTOCOL_VERSION_META_KEY in meta));
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -18,6 +18,13 @@ export class SseStream {
     private readonly onClosed: (stream: SseStream) => void,
     headers: Record<string, string> = {},
   ) {
+    // 'close' has already fired for a client that left before the stream opened:
+    // the stream is over as soon as its owner has registered it.
+    if (res.destroyed || res.closed) {
+      this.ended = true;
+      queueMicrotask(() => this.onClosed(this));
+      return;
+    }
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream',

@@ -17,9 +17,16 @@ export interface ListenOptions {
   readonly headers: Record<string, string>;
   readonly maxSubscriptions: number;
   readonly streams: Set<SseStream>;
-  /** A client listens for updates of these resources. */
-  readonly onResourceInterest: (uris: readonly string[]) => void;
+  /**
+   * A client listens for updates of these resources: returns the function
+   * that ends its interest, or undefined when the gateway watches too many
+   * resources already.
+   */
+  readonly onResourceInterest: (uris: readonly string[]) => (() => void) | undefined;
 }
+
+/** More URIs than this in one filter is refused (Invalid params): each one costs a watch in the hosted instance. */
+export const MAX_URIS_PER_LISTEN = 64;
 
 /**
  * `subscriptions/listen` (2026-07-28): a long-lived POST whose SSE stream
@@ -48,7 +55,15 @@ export class ListenRouter {
     if (filter === undefined) {
       return { code: -32602, message: "Invalid params: 'notifications' is required and must be a valid SubscriptionFilter" };
     }
+    if ((filter.resourceSubscriptions?.length ?? 0) > MAX_URIS_PER_LISTEN) {
+      return { code: -32602, message: `Invalid params: at most ${MAX_URIS_PER_LISTEN} resourceSubscriptions per listen` };
+    }
     const honored = honoredSubset(filter, this.discovery.capabilities);
+    let releaseInterest: (() => void) | undefined;
+    if (honored.resourceSubscriptions !== undefined) {
+      releaseInterest = this.options.onResourceInterest(honored.resourceSubscriptions);
+      if (releaseInterest === undefined) return { code: -32603, message: 'Subscription limit reached' };
+    }
     const stamp = (params: Record<string, unknown> | undefined): Record<string, unknown> => ({
       ...params,
       _meta: { ...(params?._meta as Record<string, unknown> | undefined), [SUBSCRIPTION_ID_META_KEY]: id },
@@ -60,6 +75,7 @@ export class ListenRouter {
       done = true;
       this.open.delete(teardown);
       unsubscribe?.();
+      releaseInterest?.();
       if (graceful) {
         stream.send(
           JSON.stringify({
@@ -87,7 +103,6 @@ export class ListenRouter {
       return undefined;
     }
     this.open.add(teardown);
-    if (honored.resourceSubscriptions !== undefined) this.options.onResourceInterest(honored.resourceSubscriptions);
     unsubscribe = this.bus.subscribe((event) => {
       if (!accepts(honored, event)) return;
       const notification = toNotification(event);

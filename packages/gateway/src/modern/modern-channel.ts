@@ -54,7 +54,8 @@ export class ModernChannel implements Transport {
 
   private readonly inFlight = new Map<number, InFlight>();
   private readonly subscriptions = new Set<number>();
-  private readonly watched = new Set<string>();
+  /** Resource URI -> the channel's own subscription that reports its updates. */
+  private readonly watched = new Map<string, number>();
   private nextId = 1;
   private handle: { close(): Promise<void> } | undefined;
   private closed = false;
@@ -82,16 +83,22 @@ export class ModernChannel implements Transport {
     });
     if (discovered.error !== undefined) throw new Error(`server/discover failed: ${JSON.stringify(discovered.error)}`);
     channel.subscribe({ toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true });
-    channel.watch([...watchedUris]);
+    const initial = [...watchedUris];
+    if (initial.length > 0) channel.subscribe({ resourceSubscriptions: initial });
     return { channel, discovery: discovered.result as DiscoverResult };
   }
 
-  /** Makes the instance's own `notifications/resources/updated` for these URIs reach the bus. */
-  watch(uris: readonly string[]): void {
-    const fresh = uris.filter((uri) => !this.watched.has(uri));
-    if (fresh.length === 0) return;
-    for (const uri of fresh) this.watched.add(uri);
-    this.subscribe({ resourceSubscriptions: fresh });
+  /** Makes the instance's own `notifications/resources/updated` for `uri` reach the bus, until `unwatch`. */
+  watch(uri: string): void {
+    if (!this.watched.has(uri)) this.watched.set(uri, this.subscribe({ resourceSubscriptions: [uri] }));
+  }
+
+  unwatch(uri: string): void {
+    const subscription = this.watched.get(uri);
+    if (subscription === undefined) return;
+    this.watched.delete(uri);
+    this.subscriptions.delete(subscription);
+    this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: subscription } } as JSONRPCMessage);
   }
 
   get inFlightCount(): number {
@@ -147,10 +154,11 @@ export class ModernChannel implements Transport {
     await this.handle?.close();
   }
 
-  private subscribe(notifications: Record<string, unknown>): void {
+  private subscribe(notifications: Record<string, unknown>): number {
     const id = this.nextId++;
     this.subscriptions.add(id);
     this.onmessage?.({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: GATEWAY_ENVELOPE } } as JSONRPCMessage);
+    return id;
   }
 
   /** Traffic of the channel's own subscriptions: changes go to the bus, acknowledgements and closings end here. */

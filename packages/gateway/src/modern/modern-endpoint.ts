@@ -40,6 +40,11 @@ const NAME_SOURCE: Readonly<Record<string, string>> = {
  */
 const LADDER_STATUS: Readonly<Record<number, number>> = { [-32700]: 400, [-32600]: 400, [-32601]: 404, [-32020]: 400, [-32021]: 400, [-32022]: 400 };
 
+/** Open `subscriptions/listen` streams per process. */
+const MAX_LISTENS = 1024;
+/** Distinct resources watched for listeners; below the SDK's 1024 subscriptions per instance, leaving room for its own. */
+const MAX_WATCHED_URIS = 512;
+
 /** Serves the 2026-07-28 era: each request alone decides its answer. */
 export class ModernEndpoint {
   private constructor(
@@ -47,7 +52,7 @@ export class ModernEndpoint {
     private readonly shared: ModernChannel | undefined,
     private readonly listen: ListenRouter,
     /** Resource URIs some client listens for: per-request instances must report their updates too. */
-    private readonly watchedUris: ReadonlySet<string>,
+    private readonly watchedUris: ReadonlyMap<string, number>,
     private readonly options: ModernEndpointOptions,
   ) {}
 
@@ -55,18 +60,34 @@ export class ModernEndpoint {
     const { channel, discovery } = await ModernChannel.open(factory, options.bus, options.onError);
     const shared = options.instances === 'shared' ? channel : undefined;
     if (shared === undefined) await channel.shutdown();
-    const watchedUris = new Set<string>();
+    /** Resource URI -> how many open listens want its updates. */
+    const interest = new Map<string, number>();
     const listen = new ListenRouter(options.bus, discovery, {
       heartbeatMs: options.heartbeatMs,
       headers: options.headers,
-      maxSubscriptions: 1024,
+      maxSubscriptions: MAX_LISTENS,
       streams: options.streams,
       onResourceInterest: (uris) => {
-        for (const uri of uris) watchedUris.add(uri);
-        shared?.watch(uris);
+        const fresh = uris.filter((uri) => !interest.has(uri));
+        if (interest.size + fresh.length > MAX_WATCHED_URIS) return undefined;
+        for (const uri of uris) {
+          interest.set(uri, (interest.get(uri) ?? 0) + 1);
+          shared?.watch(uri);
+        }
+        return () => {
+          for (const uri of uris) {
+            const left = (interest.get(uri) ?? 1) - 1;
+            if (left > 0) {
+              interest.set(uri, left);
+            } else {
+              interest.delete(uri);
+              shared?.unwatch(uri);
+            }
+          }
+        };
       },
     });
-    return new ModernEndpoint(factory, shared, listen, watchedUris, options);
+    return new ModernEndpoint(factory, shared, listen, interest, options);
   }
 
   get subscriptions(): number {
@@ -83,8 +104,9 @@ export class ModernEndpoint {
       return;
     }
     if (route.messageKind === 'notification') {
-      // Cancellation on this revision is the client closing its request's stream.
-      if (message.method !== 'notifications/cancelled') (this.shared ?? (await this.openChannel())).notify(message);
+      // Cancellation on this revision is the client closing its request's stream; a
+      // per-request instance would be gone before a notification could matter to it.
+      if (message.method !== 'notifications/cancelled') this.shared?.notify(message);
       res.writeHead(202, this.options.headers).end();
       return;
     }
@@ -139,7 +161,7 @@ export class ModernEndpoint {
   }
 
   private async openChannel(): Promise<ModernChannel> {
-    return (await ModernChannel.open(this.factory, this.options.bus, this.options.onError, this.watchedUris)).channel;
+    return (await ModernChannel.open(this.factory, this.options.bus, this.options.onError, this.watchedUris.keys())).channel;
   }
 
   private answer(res: ServerResponse, status: number, id: RequestId | null, code: number, message: string, data?: unknown): void {

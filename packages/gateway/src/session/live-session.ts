@@ -5,6 +5,7 @@ import { PostReply, type OutboundMessage, type RequestId } from '../http/post-re
 import { RECONNECT_HINT_MS, SseStream } from '../http/sse-stream.js';
 import { GATEWAY_ERRORS } from '../errors.js';
 import { SessionEventLog } from './event-log.js';
+import { shortId } from './short-id.js';
 import type { SessionRecord } from './session-record.js';
 
 /** What a live session needs from the gateway around it. */
@@ -74,6 +75,9 @@ export class LiveSession {
   private nextStreamNo = 1;
   private nextInternalId = 1;
   private closed = false;
+  /** Requests between lookup and `post`: a pinned session is never evicted (the gap spans store round trips). */
+  private pins = 0;
+  private cachedLogId: string | undefined;
 
   private constructor(
     readonly id: string,
@@ -134,7 +138,36 @@ export class LiveSession {
   }
 
   get idle(): boolean {
-    return this.replies.size === 0 && this.standaloneStream === undefined && this.openReplies.size === 0 && this.internalWaiters.size === 0;
+    return (
+      this.pins === 0 &&
+      this.replies.size === 0 &&
+      this.standaloneStream === undefined &&
+      this.openReplies.size === 0 &&
+      this.internalWaiters.size === 0
+    );
+  }
+
+  /** Requests the hosted server has not answered yet, whether or not their client is still connected. */
+  get pendingRequests(): number {
+    return this.replies.size;
+  }
+
+  /** A log-safe handle for the session, computed once. */
+  get logId(): string {
+    this.cachedLogId ??= shortId(this.id);
+    return this.cachedLogId;
+  }
+
+  pin(): void {
+    this.pins += 1;
+  }
+
+  unpin(): void {
+    this.pins -= 1;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   hasPendingRequest(id: RequestId): boolean {
@@ -154,9 +187,10 @@ export class LiveSession {
       return;
     }
     const streamNo = this.nextStreamNo++;
+    const resumable = this.host.eventStoreSize > 0;
     // A handler may cut its stream only where the client can resume it: with
     // an event store, and a revision whose clients accept priming events.
-    const primes = this.host.eventStoreSize > 0 && primesStreams(this.record?.protocolVersion);
+    const primes = resumable && primesStreams(this.record?.protocolVersion);
     const reply = new PostReply(
       res,
       requests.map((request) => request.id as RequestId),
@@ -164,7 +198,7 @@ export class LiveSession {
       {
         heartbeatMs: this.host.heartbeatMs,
         headers: this.host.headers,
-        log: { events: this.events, streamNo, prime: primes },
+        log: resumable ? { events: this.events, streamNo, prime: primes } : undefined,
         onStream: (stream) => this.host.streams.add(stream),
         onStreamClosed: (stream) => this.host.streams.delete(stream),
         onComplete: () => this.openReplies.delete(streamNo),
@@ -191,14 +225,14 @@ export class LiveSession {
     this.lastUsedAt = Date.now();
     const streamNo = this.nextStreamNo++;
     const stream = this.attachStandalone(res, streamNo);
-    if (primesStreams(this.record?.protocolVersion)) stream.prime(this.events.primeId(streamNo), RECONNECT_HINT_MS);
+    if (this.host.eventStoreSize > 0 && primesStreams(this.record?.protocolVersion)) stream.prime(this.events.primeId(streamNo), RECONNECT_HINT_MS);
     return 'opened';
   }
 
   /** Resumes a stream after `Last-Event-ID`: replays what the client missed, then carries on where it was. */
-  resume(res: ServerResponse, lastEventId: string): 'resumed' | 'unknown' {
+  resume(res: ServerResponse, lastEventId: string): 'resumed' | 'unknown' | 'gap' {
     const replay = this.events.replayAfter(lastEventId);
-    if (replay === undefined) return 'unknown';
+    if (replay.kind !== 'replay') return replay.kind;
     this.lastUsedAt = Date.now();
     const reply = this.openReplies.get(replay.streamNo);
     if (replay.streamNo === this.standaloneStreamNo) {
@@ -222,11 +256,16 @@ export class LiveSession {
     this.standaloneStream?.end(RECONNECT_HINT_MS);
   }
 
+  /** Ends the live server; a request still waiting is answered with an error, never left hanging. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    for (const [id, reply] of [...this.replies]) {
+      this.replies.delete(id);
+      reply.deliver({ id, error: { code: GATEWAY_ERRORS.SESSION_ENDED.rpc, message: GATEWAY_ERRORS.SESSION_ENDED.message } });
+    }
     this.standaloneStream?.end();
     for (const reply of this.openReplies.values()) reply.detach();
     await this.server.close();
@@ -241,7 +280,8 @@ export class LiveSession {
     const stream = this.openStream(res, () => {
       if (this.standaloneStream === stream) this.standaloneStream = undefined;
     });
-    this.standaloneStream = stream;
+    // A client that left while the session was looked up gets a stream that is already over.
+    if (stream.open) this.standaloneStream = stream;
     return stream;
   }
 

@@ -11,6 +11,7 @@ interface Entry {
 export class MemorySessionStore implements SessionStore {
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
+  private lastSweepAt = 0;
 
   constructor(
     private readonly idleTtlMs: number,
@@ -53,7 +54,9 @@ export class MemorySessionStore implements SessionStore {
     return this.entries.delete(id);
   }
 
+  /** Expired records are not counted: a sweep runs first unless one ran within the last second. */
   async count(): Promise<number> {
+    if (this.now() - this.lastSweepAt > 1000) this.sweep();
     return this.entries.size;
   }
 
@@ -73,6 +76,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   private sweep(): void {
+    this.lastSweepAt = this.now();
     const oldest = this.now() - this.idleTtlMs;
     for (const [id, entry] of this.entries) if (entry.lastSeenAt < oldest) this.entries.delete(id);
   }

@@ -68,11 +68,18 @@ export class SessionManager {
     return { kind: 'created', session, response };
   }
 
-  /** The live session for `id`, rebuilt from its record when it is not in the cache; undefined when the session is gone. */
-  async get(id: string): Promise<LiveSession | undefined> {
+  /**
+   * The live session for `id`, rebuilt from its record when it is not in the
+   * cache; undefined when the session is gone. The session comes pinned, so
+   * it cannot be evicted before the request is handed to it: the caller
+   * unpins it once it has.
+   */
+  async acquire(id: string): Promise<LiveSession | undefined> {
     const cached = this.live.get(id);
     if (cached !== undefined) {
+      cached.pin();
       if (!(await this.store.touch(id))) {
+        cached.unpin();
         this.forget(cached);
         return undefined;
       }
@@ -85,6 +92,15 @@ export class SessionManager {
       pending = this.rebuild(id).finally(() => this.rebuilding.delete(id));
       this.rebuilding.set(id, pending);
     }
+    const session = await pending;
+    session?.pin();
+    return session;
+  }
+
+  /** Requests still being worked on by live servers, including those whose client went away. */
+  get pendingRequests(): number {
+    let pending = 0;
+    for (const session of this.live.values()) pending += session.pendingRequests;
     return pending;
   }
 

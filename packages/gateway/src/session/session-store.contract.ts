@@ -83,6 +83,13 @@ export function sessionStoreContract(name: string, makeStore: (idleTtlMs: number
       assert.ok(await store.get('e-busy'));
     });
 
+    it('does not count expired records', async () => {
+      const store = await open(200);
+      await store.create(record('g-1'), 10);
+      await sleep(350);
+      assert.equal(await store.count(), 0);
+    });
+
     it('frees the room of expired records for new ones', async () => {
       const store = await open(200);
       await store.create(record('f-1'), 1);
