@@ -33,6 +33,8 @@ export interface GatewayConfig {
   readonly maxSessions: number;
   /** @default 1000 (live McpServer instances kept for legacy sessions; the rest are rebuilt by replay) */
   readonly maxLiveServers: number;
+  /** `lazy`: a session's server is built when a request first needs it, not at `initialize`. @default 'lazy' */
+  readonly sessionInit: 'lazy' | 'eager';
   /** @default 60000 (a live server unused this long is evicted; its session stays) */
   readonly liveServerIdleMs: number;
   /** @default 1000 (SSE events kept per session for Last-Event-ID resumption) */
@@ -94,6 +96,7 @@ export const CONFIG_VARIABLES = {
   MAX_SESSIONS: '10000',
   MAX_LIVE_SERVERS: '1000',
   LIVE_SERVER_IDLE_MS: '60000',
+  SESSION_INIT: 'lazy',
   EVENT_STORE_SIZE: '1000',
   HANDLER_TIMEOUT_MS: '300000',
   DRAIN_TIMEOUT_MS: '25000',
@@ -167,6 +170,7 @@ export function loadConfig(env: Env): GatewayConfig {
     maxSessions: integer('MAX_SESSIONS', 1, 10_000_000),
     maxLiveServers: integer('MAX_LIVE_SERVERS', 1, 1_000_000),
     liveServerIdleMs: integer('LIVE_SERVER_IDLE_MS', 100, 86_400_000),
+    sessionInit: oneOf('SESSION_INIT', ['lazy', 'eager'] as const),
     eventStoreSize: integer('EVENT_STORE_SIZE', 0, 1_000_000),
     handlerTimeoutMs: integer('HANDLER_TIMEOUT_MS', 100, 86_400_000),
     drainTimeoutMs: integer('DRAIN_TIMEOUT_MS', 0, 3_600_000),

@@ -210,6 +210,51 @@ describe('legacy session lifecycle', () => {
   });
 });
 
+describe('session start', () => {
+  it('lazy (default): initialize builds no server; the first request that needs one does', async () => {
+    const gw = await startTestGateway();
+    try {
+      const sessionId = await initializeSession(gw.url);
+      assert.equal(gw.gateway.sessions.liveCount, 0);
+      const answer = await callTool(gw.url, sessionId, 2, 'echo', { text: 'built now' });
+      assert.match(await answer.text(), /built now/);
+      assert.equal(gw.gateway.sessions.liveCount, 1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("lazy: initialize params the server would refuse get the server's own error, and no session", async () => {
+    const gw = await startTestGateway();
+    try {
+      await initializeSession(gw.url);
+      const response = await fetch(gw.url, {
+        method: 'POST',
+        headers: LEGACY_HEADERS,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25' } }),
+      });
+      assert.equal(response.headers.get('mcp-session-id'), null);
+      const body = (await response.json()) as { id: number; error?: { code: number; message: string } };
+      assert.equal(body.id, 1);
+      assert.ok(body.error !== undefined && body.error.code < 0, JSON.stringify(body));
+      assert.equal(await gw.gateway.sessions.count(), 1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('eager: initialize builds the server at once', async () => {
+    const gw = await startTestGateway({ SESSION_INIT: 'eager' });
+    try {
+      const sessionId = await initializeSession(gw.url);
+      assert.equal(gw.gateway.sessions.liveCount, 1);
+      assert.match(await (await callTool(gw.url, sessionId, 2, 'echo', { text: 'eager' })).text(), /eager/);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('bounded event store', () => {
   it('refuses a resume whose events were already dropped (400), rather than losing them silently', async () => {
     const gw = await startTestGateway({ EVENT_STORE_SIZE: '2' });

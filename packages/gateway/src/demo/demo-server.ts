@@ -103,10 +103,44 @@ export function createDemoServer(ctx?: McpRequestContext): McpServer {
 
 export default createDemoServer;
 
+/**
+ * Every schema is built once for all instances: the factory runs per session,
+ * and a JSON Schema compiled per instance costs a millisecond and stays in the
+ * validator's cache for good.
+ */
+const SCHEMAS = {
+    echo: z.object({ text: z.string() }),
+    slow: z.object({ ms: z.number().int().min(0).max(SLOW_MAX_MS) }),
+    sampling: z.object({ prompt: z.string().describe('The prompt to send to the LLM') }),
+    elicitation: z.object({ message: z.string().describe('The message to show the user') }),
+    jsonSchema2020: fromJsonSchema<{ name?: string; address?: { street?: string; city?: string } }>({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'object',
+        $defs: {
+            address: {
+                type: 'object',
+                properties: { street: { type: 'string' }, city: { type: 'string' } }
+            }
+        },
+        properties: {
+            name: { type: 'string' },
+            address: { $ref: '#/$defs/address' }
+        },
+        additionalProperties: false
+    }),
+    promptWithArguments: z.object({
+        arg1: completable(z.string().describe('First test argument'), value =>
+            PROMPT_ARG1_SUGGESTIONS.filter(suggestion => suggestion.startsWith(value))
+        ),
+        arg2: z.string().describe('Second test argument')
+    }),
+    promptWithResource: z.object({ resourceUri: z.string().describe('URI of the resource to embed') })
+};
+
 function registerTools(server: McpServer): void {
     server.registerTool(
         'echo',
-        { description: 'Returns the given text unchanged.', inputSchema: z.object({ text: z.string() }) },
+        { description: 'Returns the given text unchanged.', inputSchema: SCHEMAS.echo },
         ({ text: value }) => text(value)
     );
 
@@ -114,7 +148,7 @@ function registerTools(server: McpServer): void {
         'slow',
         {
             description: `Waits the given number of milliseconds (at most ${SLOW_MAX_MS}), then answers. Cancellable.`,
-            inputSchema: z.object({ ms: z.number().int().min(0).max(SLOW_MAX_MS) })
+            inputSchema: SCHEMAS.slow
         },
         async ({ ms }, ctx) => {
             await sleep(ms, undefined, { signal: ctx.mcpReq.signal });
@@ -221,7 +255,7 @@ function registerTools(server: McpServer): void {
         'test_sampling',
         {
             description: 'Asks the client for an LLM completion (sampling/createMessage) of the given prompt.',
-            inputSchema: z.object({ prompt: z.string().describe('The prompt to send to the LLM') })
+            inputSchema: SCHEMAS.sampling
         },
         ({ prompt }, ctx) => {
             const answer = inputResponse(ctx.mcpReq.inputResponses, INPUT_KEY);
@@ -248,7 +282,7 @@ function registerTools(server: McpServer): void {
         'test_elicitation',
         {
             description: 'Asks the user (elicitation/create) for a username and an email address.',
-            inputSchema: z.object({ message: z.string().describe('The message to show the user') })
+            inputSchema: SCHEMAS.elicitation
         },
         ({ message }, ctx) =>
             elicit(
@@ -357,21 +391,7 @@ function registerTools(server: McpServer): void {
         {
             description: 'Tool with JSON Schema 2020-12 features ($schema, $defs, $ref, additionalProperties; SEP-1613).',
             // A raw JSON Schema, so tools/list advertises these keywords exactly as written.
-            inputSchema: fromJsonSchema<{ name?: string; address?: { street?: string; city?: string } }>({
-                $schema: 'https://json-schema.org/draft/2020-12/schema',
-                type: 'object',
-                $defs: {
-                    address: {
-                        type: 'object',
-                        properties: { street: { type: 'string' }, city: { type: 'string' } }
-                    }
-                },
-                properties: {
-                    name: { type: 'string' },
-                    address: { $ref: '#/$defs/address' }
-                },
-                additionalProperties: false
-            })
+            inputSchema: SCHEMAS.jsonSchema2020
         },
         args => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`)
     );
@@ -462,12 +482,7 @@ function registerPrompts(server: McpServer): void {
         'test_prompt_with_arguments',
         {
             description: 'A prompt with two required arguments; arg1 offers completions.',
-            argsSchema: z.object({
-                arg1: completable(z.string().describe('First test argument'), value =>
-                    PROMPT_ARG1_SUGGESTIONS.filter(suggestion => suggestion.startsWith(value))
-                ),
-                arg2: z.string().describe('Second test argument')
-            })
+            argsSchema: SCHEMAS.promptWithArguments
         },
         ({ arg1, arg2 }) => ({
             messages: [
@@ -483,7 +498,7 @@ function registerPrompts(server: McpServer): void {
         'test_prompt_with_embedded_resource',
         {
             description: 'A prompt that embeds the resource named by its argument.',
-            argsSchema: z.object({ resourceUri: z.string().describe('URI of the resource to embed') })
+            argsSchema: SCHEMAS.promptWithResource
         },
         ({ resourceUri }) => ({
             messages: [

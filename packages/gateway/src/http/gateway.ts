@@ -74,7 +74,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const sessions = new SessionManager(
     store,
     factory,
-    { maxSessions: config.maxSessions, maxLiveServers: config.maxLiveServers, liveServerIdleMs: config.liveServerIdleMs },
+    { maxSessions: config.maxSessions, maxLiveServers: config.maxLiveServers, liveServerIdleMs: config.liveServerIdleMs, init: config.sessionInit },
     {
       heartbeatMs: config.sseHeartbeatMs,
       handlerTimeoutMs: config.handlerTimeoutMs,
@@ -207,13 +207,20 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       if (created.kind === 'full') return fail(res, 'SESSIONS_FULL', initialize.id);
       const answer = JSON.stringify({ ...created.response, id: initialize.id });
       if (created.kind === 'refused') return send(res, 200, answer);
-      log.session = created.session.logId;
-      return send(res, 200, answer, { 'mcp-session-id': created.session.id });
+      log.session = created.logId;
+      return send(res, 200, answer, { 'mcp-session-id': created.id });
     }
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) return fail(res, 'MISSING_SESSION_ID', idOf(parsed));
     if (version !== undefined && !LEGACY_VERSIONS.has(version)) {
       return fail(res, 'UNSUPPORTED_PROTOCOL_VERSION', idOf(parsed), `${version}; supported: ${[...LEGACY_VERSIONS].join(', ')}`);
+    }
+    // Every client sends this right after initialize; a session without a live server needs none for it (a rebuild replays it).
+    if (!batch && messages[0]?.method === 'notifications/initialized' && !sessions.isLive(sessionId)) {
+      log.session = shortId(sessionId);
+      if (!(await sessions.touch(sessionId))) return fail(res, 'UNKNOWN_SESSION');
+      res.writeHead(202, baseHeaders).end();
+      return;
     }
     const session = await sessions.acquire(sessionId);
     if (session === undefined) {

@@ -1,18 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import { SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest } from '@modelcontextprotocol/server';
 import type { McpServerFactory } from '../hosting/server-factory.js';
 import type { OutboundMessage } from '../http/post-reply.js';
 import { LiveSession, type LiveSessionHost } from './live-session.js';
 import { withReplayed, type ReplayedRequest, type SessionRecord } from './session-record.js';
+import { shortId } from './short-id.js';
 import type { SessionStore } from './session-store.js';
 
 export interface SessionLimits {
   readonly maxSessions: number;
   readonly maxLiveServers: number;
   readonly liveServerIdleMs: number;
+  /** `lazy`: a new session gets no live server until a request needs one. */
+  readonly init: 'lazy' | 'eager';
 }
 
 export type CreateOutcome =
-  | { readonly kind: 'created'; readonly session: LiveSession; readonly response: OutboundMessage }
+  | { readonly kind: 'created'; readonly id: string; readonly logId: string; readonly response: OutboundMessage }
   | { readonly kind: 'refused'; readonly response: OutboundMessage }
   | { readonly kind: 'full' };
 
@@ -25,6 +29,8 @@ export class SessionManager {
   /** Live sessions in least-recently-used order (a Map iterates in insertion order). */
   private readonly live = new Map<string, LiveSession>();
   private readonly rebuilding = new Map<string, Promise<LiveSession | undefined>>();
+  /** The hosted server's `initialize` answer per requested protocol version (lazy sessions). */
+  private readonly initializeAnswers = new Map<string, Promise<OutboundMessage>>();
   private readonly sweeper: NodeJS.Timeout;
   rebuilds = 0;
 
@@ -46,26 +52,52 @@ export class SessionManager {
     return this.store.count();
   }
 
-  /** Starts a session for an `initialize` request; the session exists only if the server accepted it. */
+  /**
+   * Starts a session for an `initialize` request; the session exists only if
+   * the server accepted it. A lazy session is only a record until a request
+   * needs its server: the answer comes from the hosted server's answer to
+   * the same protocol version, which depends on nothing else the client sends
+   * (the SDK's `initialize` negotiates the version and returns the server's
+   * capabilities, info and instructions).
+   */
   async create(initializeParams: unknown): Promise<CreateOutcome> {
     if ((await this.store.count()) >= this.limits.maxSessions) return { kind: 'full' };
     // 128 bits from the CSPRNG: a session id is a bearer of the session (MCP security best practices).
     const id = randomBytes(16).toString('base64url');
-    const session = await LiveSession.open(id, this.factory, this.host);
-    const response = await session.request('initialize', initializeParams);
+    let session: LiveSession | undefined;
+    let response: OutboundMessage;
+    // Params the SDK would refuse get the hosted server's own refusal, from an eager start.
+    if (this.limits.init === 'lazy' && isInitializeRequest({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams })) {
+      response = await this.initializeAnswer(initializeParams);
+    } else {
+      session = await LiveSession.open(id, this.factory, this.host);
+      response = await session.request('initialize', initializeParams);
+    }
     const result = response.result as { protocolVersion?: unknown } | undefined;
     if (response.error !== undefined || typeof result?.protocolVersion !== 'string') {
-      await session.close();
+      await session?.close();
       return { kind: 'refused', response };
     }
     const record: SessionRecord = { id, protocolVersion: result.protocolVersion, initialize: initializeParams, replay: [], createdAt: Date.now() };
     if ((await this.store.create(record, this.limits.maxSessions)) === 'full') {
-      await session.close();
+      await session?.close();
       return { kind: 'full' };
     }
-    session.record = record;
-    this.remember(session);
-    return { kind: 'created', session, response };
+    if (session !== undefined) {
+      session.record = record;
+      this.remember(session);
+    }
+    return { kind: 'created', id, logId: session?.logId ?? shortId(id), response };
+  }
+
+  /** Whether `id` has a live server now: a request that needs none (such as `notifications/initialized`) can skip building one. */
+  isLive(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  /** Marks a session used without its server; false when it is gone. */
+  touch(id: string): Promise<boolean> {
+    return this.store.touch(id);
   }
 
   /**
@@ -135,6 +167,33 @@ export class SessionManager {
     await Promise.allSettled([...this.live.values()].map((session) => session.close()));
     this.live.clear();
     await this.store.close();
+  }
+
+  /** The hosted server's answer to `initialize` for this protocol version, asked once of a throwaway instance. */
+  private initializeAnswer(params: unknown): Promise<OutboundMessage> {
+    const requested = (params as { protocolVersion?: unknown } | null)?.protocolVersion;
+    // Clients choose the key: only versions the SDK knows get their own entry, so the map stays small.
+    const key = typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : '*';
+    let answer = this.initializeAnswers.get(key);
+    if (answer === undefined) {
+      answer = (async () => {
+        const probe = await LiveSession.open('initialize-probe', this.factory, this.host);
+        try {
+          return await probe.request('initialize', params);
+        } finally {
+          await probe.close();
+        }
+      })();
+      this.initializeAnswers.set(key, answer);
+      // A failed probe (the factory threw, or the client's params were refused) is not remembered.
+      answer.then(
+        (message) => {
+          if (message.error !== undefined) this.initializeAnswers.delete(key);
+        },
+        () => this.initializeAnswers.delete(key),
+      );
+    }
+    return answer;
   }
 
   private async rebuild(id: string): Promise<LiveSession | undefined> {
