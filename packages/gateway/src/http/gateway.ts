@@ -80,6 +80,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       handlerTimeoutMs: config.handlerTimeoutMs,
       eventStoreSize: config.eventStoreSize,
       headers: baseHeaders,
+      jsonHeaders: { ...baseHeaders, 'content-type': 'application/json' },
       streams,
       onError,
     },
@@ -288,21 +289,24 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     headersTimeout: config.headersTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
   });
+  const settled = (): void => {
+    inFlight -= 1;
+    if (inFlight === 0) drained?.();
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     inFlight += 1;
-    res.once('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0) drained?.();
-    });
     // server.close() only closes idle sockets: a busy keep-alive socket learns
     // here that this is its last response, so it reconnects to another task.
     if (state === 'draining') res.setHeader('connection', 'close');
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    if (path === MCP_PATH) {
+    if (path !== MCP_PATH) {
+      res.once('close', settled);
+    } else {
       const log: RequestLog = { start: performance.now(), era: 'legacy', mcpMethod: undefined, session: undefined };
-      res.once('finish', () => {
+      res.once('close', () => {
+        settled();
         const durationMs = Math.round((performance.now() - log.start) * 100) / 100;
         metrics?.record(log.mcpMethod ?? 'unknown', durationMs, res.statusCode >= 500 || hasRpcError(res));
         logRequest(logger, req, res, log, durationMs);
@@ -422,15 +426,15 @@ function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, l
 
 /**
  * The common case, decided without the SDK's full classifier (which validates
- * every shape it might be): a single request or notification with a method
- * other than `initialize`, no per-request envelope claim in `_meta`, and no
- * modern protocol-version header is 2025-era traffic, exactly as
+ * every shape it might be): a single request or notification with no
+ * per-request envelope claim in `_meta` and no modern protocol-version header
+ * is 2025-era traffic (an `initialize` included), exactly as
  * `classifyInboundRequest` would decide. Everything else goes to the classifier.
  */
 function isPlainLegacyMessage(body: unknown, protocolVersionHeader: string | undefined): boolean {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
   const message = body as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
-  if (message.jsonrpc !== '2.0' || typeof message.method !== 'string' || message.method === 'initialize') return false;
+  if (message.jsonrpc !== '2.0' || typeof message.method !== 'string') return false;
   if (message.id !== undefined && typeof message.id !== 'string' && !Number.isSafeInteger(message.id)) return false;
   if (protocolVersionHeader !== undefined && protocolVersionHeader >= MODERN_ERA_START) return false;
   const params = message.params;

@@ -20,17 +20,25 @@ export interface StreamEventLog {
   primeId(streamNo: number): string;
 }
 
+/** What every reply of one session (or of the modern endpoint) shares: built once, not per request. */
 export interface ReplyOptions {
   readonly heartbeatMs: number;
   readonly headers: Record<string, string>;
-  /** Present for legacy sessions with resumption on; modern streams are not resumable (2026-07-28). */
-  readonly log?: { readonly events: StreamEventLog; readonly streamNo: number; readonly prime: boolean } | undefined;
+  /** The headers of a JSON answer, without its length. */
+  readonly jsonHeaders: Record<string, string>;
   readonly onStream: (stream: SseStream) => void;
   readonly onStreamClosed: (stream: SseStream) => void;
   /** The HTTP status for a lone JSON error response with this JSON-RPC code; 200 when absent. */
   readonly errorStatus?: ((code: number) => number | undefined) | undefined;
   /** Called once every awaited response has been delivered. */
   readonly onComplete: (reply: PostReply) => void;
+}
+
+/** Where a resumable (legacy) reply records its events; modern streams are not resumable (2026-07-28). */
+export interface ReplyLog {
+  readonly events: StreamEventLog;
+  readonly streamNo: number;
+  readonly prime: boolean;
 }
 
 /**
@@ -42,7 +50,8 @@ export interface ReplyOptions {
  * a resume with `Last-Event-ID` loses nothing.
  */
 export class PostReply {
-  private readonly pending: Set<RequestId>;
+  /** Responses still awaited: the session routes each response here once, so a count suffices. */
+  private pending: number;
   private readonly collected: string[] = [];
   private stream: SseStream | undefined;
   private upgraded = false;
@@ -51,11 +60,12 @@ export class PostReply {
 
   constructor(
     private res: ServerResponse | undefined,
-    awaited: readonly RequestId[],
+    awaited: number,
     private readonly batch: boolean,
     private readonly options: ReplyOptions,
+    private readonly log?: ReplyLog,
   ) {
-    this.pending = new Set(awaited);
+    this.pending = awaited;
   }
 
   get complete(): boolean {
@@ -63,30 +73,26 @@ export class PostReply {
   }
 
   get streamNo(): number | undefined {
-    return this.options.log?.streamNo;
-  }
-
-  awaits(id: RequestId): boolean {
-    return this.pending.has(id);
+    return this.log?.streamNo;
   }
 
   deliver(message: OutboundMessage, json: string = JSON.stringify(message)): void {
     if (this.finished) return;
     const isResponse = message.method === undefined && message.id !== undefined && message.id !== null;
     if (isResponse) {
-      this.pending.delete(message.id as RequestId);
+      this.pending -= 1;
       if (message.error !== undefined && this.res !== undefined) markRpcError(this.res);
     }
     if (!this.upgraded && isResponse) {
       const code = (message.error as { code?: unknown } | undefined)?.code;
       if (typeof code === 'number') this.lastError = code;
       this.collected.push(json);
-      if (this.pending.size === 0) this.finishJson();
+      if (this.pending === 0) this.finishJson();
       return;
     }
     if (!this.upgraded) this.upgrade();
     this.emit(json);
-    if (this.pending.size === 0) this.finishStream();
+    if (this.pending === 0) this.finishStream();
   }
 
   /** The handler asked to close its stream (SEP-1699 polling): end the HTTP response, keep the events. */
@@ -117,14 +123,14 @@ export class PostReply {
     if (res !== undefined && !res.headersSent && !res.destroyed) {
       this.stream = new SseStream(res, this.options.heartbeatMs, this.options.onStreamClosed, this.options.headers);
       this.options.onStream(this.stream);
-      const log = this.options.log;
+      const log = this.log;
       if (log?.prime === true) this.stream.prime(log.events.primeId(log.streamNo), RECONNECT_HINT_MS);
     }
     for (const json of this.collected.splice(0)) this.emit(json);
   }
 
   private emit(json: string): void {
-    const log = this.options.log;
+    const log = this.log;
     const id = log === undefined ? undefined : log.events.append(log.streamNo, json);
     this.stream?.send(json, id);
   }
@@ -134,7 +140,7 @@ export class PostReply {
     const res = this.res;
     if (res !== undefined && !res.headersSent && !res.destroyed) {
       const body = this.batch ? `[${this.collected.join(',')}]` : (this.collected[0] ?? '');
-      res.writeHead(this.statusOf(), { ...this.options.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(this.statusOf(), { ...this.options.jsonHeaders, 'content-length': Buffer.byteLength(body) });
       res.end(body);
     }
     this.options.onComplete(this);

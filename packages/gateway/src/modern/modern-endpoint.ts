@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { InboundModernRoute, ServerEventBus } from '@modelcontextprotocol/server';
 import { UnsupportedProtocolVersionError } from '@modelcontextprotocol/server';
 import type { McpServerFactory } from '../hosting/server-factory.js';
-import { PostReply, type RequestId } from '../http/post-reply.js';
+import { PostReply, type ReplyOptions, type RequestId } from '../http/post-reply.js';
 import type { SseStream } from '../http/sse-stream.js';
 import { GATEWAY_ERRORS } from '../errors.js';
 import { ListenRouter } from './listen-router.js';
@@ -54,7 +54,18 @@ export class ModernEndpoint {
     /** Resource URIs some client listens for: per-request instances must report their updates too. */
     private readonly watchedUris: ReadonlyMap<string, number>,
     private readonly options: ModernEndpointOptions,
-  ) {}
+  ) {
+    this.replyOptions = {
+      heartbeatMs: options.heartbeatMs,
+      headers: options.headers,
+      jsonHeaders: { ...options.headers, 'content-type': 'application/json' },
+      errorStatus: (code) => LADDER_STATUS[code],
+      onStream: (stream) => options.streams.add(stream),
+      onStreamClosed: (stream) => options.streams.delete(stream),
+    };
+  }
+
+  private readonly replyOptions: Omit<ReplyOptions, 'onComplete'>;
 
   static async open(factory: McpServerFactory, options: ModernEndpointOptions): Promise<ModernEndpoint> {
     const { channel, discovery } = await ModernChannel.open(factory, options.bus, options.onError);
@@ -123,12 +134,8 @@ export class ModernEndpoint {
     }
     const channel = this.shared ?? (await this.openChannel());
     let channelId = 0;
-    const reply = new PostReply(res, [request.id], false, {
-      heartbeatMs: this.options.heartbeatMs,
-      headers: this.options.headers,
-      errorStatus: (code) => LADDER_STATUS[code],
-      onStream: (stream) => this.options.streams.add(stream),
-      onStreamClosed: (stream) => this.options.streams.delete(stream),
+    const reply = new PostReply(res, 1, false, {
+      ...this.replyOptions,
       onComplete: () => {
         clearTimeout(timer);
         if (channel !== this.shared) void channel.shutdown();

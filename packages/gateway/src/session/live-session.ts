@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, MessageExtraInfo, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
 import type { HostedServer, McpServerFactory } from '../hosting/server-factory.js';
-import { PostReply, type OutboundMessage, type RequestId } from '../http/post-reply.js';
+import { PostReply, type OutboundMessage, type ReplyOptions, type RequestId } from '../http/post-reply.js';
 import { RECONNECT_HINT_MS, SseStream } from '../http/sse-stream.js';
 import { GATEWAY_ERRORS } from '../errors.js';
 import { SessionEventLog } from './event-log.js';
@@ -14,6 +14,7 @@ export interface LiveSessionHost {
   readonly handlerTimeoutMs: number;
   readonly eventStoreSize: number;
   readonly headers: Record<string, string>;
+  readonly jsonHeaders: Record<string, string>;
   readonly streams: Set<SseStream>;
   onError(error: Error, sessionId: string): void;
 }
@@ -63,6 +64,7 @@ export class LiveSession {
   lastUsedAt = Date.now();
   private readonly transport: SessionTransport;
   private readonly events: SessionEventLog;
+  private readonly replyOptions: ReplyOptions;
   /** Client request id -> the POST reply awaiting its response. */
   private readonly replies = new Map<RequestId, PostReply>();
   private readonly timers = new Map<RequestId, NodeJS.Timeout>();
@@ -86,6 +88,16 @@ export class LiveSession {
     private readonly host: LiveSessionHost,
   ) {
     this.events = new SessionEventLog(host.eventStoreSize);
+    this.replyOptions = {
+      heartbeatMs: host.heartbeatMs,
+      headers: host.headers,
+      jsonHeaders: host.jsonHeaders,
+      onStream: (stream) => host.streams.add(stream),
+      onStreamClosed: (stream) => host.streams.delete(stream),
+      onComplete: (reply) => {
+        if (reply.streamNo !== undefined) this.openReplies.delete(reply.streamNo);
+      },
+    };
     this.transport = new SessionTransport(id, (message, options) => this.route(message, options));
     this.transport.onerror = (error) => host.onError(error, id);
   }
@@ -191,20 +203,9 @@ export class LiveSession {
     // A handler may cut its stream only where the client can resume it: with
     // an event store, and a revision whose clients accept priming events.
     const primes = resumable && primesStreams(this.record?.protocolVersion);
-    const reply = new PostReply(
-      res,
-      requests.map((request) => request.id as RequestId),
-      batch,
-      {
-        heartbeatMs: this.host.heartbeatMs,
-        headers: this.host.headers,
-        log: resumable ? { events: this.events, streamNo, prime: primes } : undefined,
-        onStream: (stream) => this.host.streams.add(stream),
-        onStreamClosed: (stream) => this.host.streams.delete(stream),
-        onComplete: () => this.openReplies.delete(streamNo),
-      },
-    );
-    this.openReplies.set(streamNo, reply);
+    const reply = new PostReply(res, requests.length, batch, this.replyOptions, resumable ? { events: this.events, streamNo, prime: primes } : undefined);
+    // Only a resumable reply can be found again by its stream number; the rest are reached through `replies`.
+    if (resumable) this.openReplies.set(streamNo, reply);
     res.once('close', () => {
       if (!reply.complete) reply.detach();
     });
