@@ -1,12 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  InMemoryServerEventBus,
-  PROTOCOL_VERSION_META_KEY,
-  SUPPORTED_PROTOCOL_VERSIONS,
-  classifyInboundRequest,
-  type ServerEventBus,
-} from '@modelcontextprotocol/server';
+import { InMemoryServerEventBus, SUPPORTED_PROTOCOL_VERSIONS, type ServerEventBus } from '@modelcontextprotocol/server';
 import type { GatewayConfig } from '../config.js';
 import { errorBody, GATEWAY_ERRORS, type GatewayErrorCode, type JsonRpcId } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -19,6 +13,7 @@ import { STATE_CHANGING_METHODS } from '../session/session-record.js';
 import type { InboundMessage } from '../session/live-session.js';
 import { shortId } from '../session/short-id.js';
 import { EmfMetrics } from '../metrics/emf-metrics.js';
+import { InboundClassifier } from './classify.js';
 import { createOriginGuard } from './origin-guard.js';
 import { hasRpcError, markRpcError } from './rpc-error-mark.js';
 import { readBody } from './read-body.js';
@@ -52,8 +47,6 @@ export interface Gateway {
 
 const MCP_PATH = '/mcp';
 const LEGACY_VERSIONS: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS);
-/** Revision identifiers are ISO dates: this one and later belong to the modern era. */
-const MODERN_ERA_START = '2026-07-28';
 /** How often a drain looks again at requests that have no connection to signal their end. */
 const DRAIN_POLL_MS = 50;
 /** A client told to come back later waits this long (seconds), enough for a task to start or a session to free. */
@@ -99,6 +92,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       ? new EmfMetrics({ service: config.metricsService, intervalMs: config.metricsIntervalMs, liveSessions: () => sessions.count(), write: options.writeMetrics })
       : undefined;
   const guard = createOriginGuard(config.allowedHosts, config.allowedOrigins);
+  const classifier = new InboundClassifier();
   let state: GatewayState = 'starting';
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -165,8 +159,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return fail(res, 'PARSE_ERROR');
     }
     const protocolVersionHeader = header(req, 'mcp-protocol-version');
-    if (isPlainLegacyMessage(parsed, protocolVersionHeader)) return legacyPost(req, res, parsed, protocolVersionHeader, log);
-    const route = classifyInboundRequest({
+    const route = classifier.classify({
       httpMethod: 'POST',
       protocolVersionHeader,
       mcpMethodHeader: header(req, 'mcp-method'),
@@ -424,25 +417,6 @@ function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, l
   );
 }
 
-/**
- * The common case, decided without the SDK's full classifier (which validates
- * every shape it might be): a single request or notification with no
- * per-request envelope claim in `_meta` and no modern protocol-version header
- * is 2025-era traffic (an `initialize` included), exactly as
- * `classifyInboundRequest` would decide. Everything else goes to the classifier.
- */
-function isPlainLegacyMessage(body: unknown, protocolVersionHeader: string | undefined): boolean {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
-  const message = body as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
-  if (message.jsonrpc !== '2.0' || typeof message.method !== 'string') return false;
-  if (message.id !== undefined && typeof message.id !== 'string' && !Number.isSafeInteger(message.id)) return false;
-  if (protocolVersionHeader !== undefined && protocolVersionHeader >= MODERN_ERA_START) return false;
-  const params = message.params;
-  if (params === undefined) return true;
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) return false;
-  const meta = (params as { _meta?: unknown })._meta;
-  return meta === undefined || (meta !== null && typeof meta === 'object' && !(PROTOCOL_VERSION_META_KEY in meta));
-}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
