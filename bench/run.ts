@@ -1,0 +1,908 @@
+// mcp-fargate benchmark: every figure in one process tree on this machine.
+// Servers run in child processes pinned to core 0, the load generator (autocannon) in a child
+// pinned to core 1. Prints tables and writes bench/results/<timestamp>.json. See bench/README.md.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchOptions, type Figure, parseOptions, USAGE } from './lib/cli-options.js';
+import { pinningAvailable } from './lib/core-pinning.js';
+import { summariseProfile } from './lib/cpu-profile-summary.js';
+import { coresBusy, type CpuTicks, machineTicks, waitForQuiet } from './lib/machine-cpu.js';
+import { median } from './lib/latency-samples.js';
+import { runLoad } from './lib/load-generator.js';
+import type { LoadRequest, LoadResult, LoadSpec } from './lib/load-spec.js';
+import {
+  ID_PLACEHOLDER,
+  initializeBody,
+  initializedNotificationBody,
+  initializeHeaders,
+  legacyHeaders,
+  legacyToolCallBody,
+  modernToolCallBody,
+  modernToolCallHeaders,
+} from './lib/mcp-messages.js';
+import { checkToolCall, openLegacySession } from './lib/mcp-probe.js';
+import { timeToHealthy } from './lib/startup-timer.js';
+import { TargetProcess, targetScript } from './lib/target-process.js';
+import { fmtFactor, fmtInt, fmtMs, fmtShare, renderTable } from './lib/text-table.js';
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+type TargetName = 'plain-echo' | 'gateway' | 'sdk-v2-handler' | 'sdk-v1-express';
+const TARGETS: TargetName[] = ['plain-echo', 'gateway', 'sdk-v2-handler', 'sdk-v1-express'];
+const CEILING: TargetName = 'plain-echo';
+
+interface CallScenario {
+  target: TargetName;
+  mode: string;
+  /** Verify one real request (status and body), then return what the load generator should send. */
+  prepare(target: TargetProcess): Promise<LoadRequest[]>;
+  /**
+   * Unique JSON-RPC ids per request (autocannon idReplacement). Needed where many in-flight requests
+   * share one session (responses are matched by id); it costs the load generator a request rebuild
+   * per request, so it is off where ids do not matter (the ceiling must not be client-bound).
+   */
+  uniqueIds: boolean;
+}
+
+async function modern(target: TargetProcess): Promise<LoadRequest[]> {
+  await checkToolCall(target.mcpUrl, modernToolCallHeaders(), modernToolCallBody(1));
+  return [{ method: 'POST', path: '/mcp', headers: modernToolCallHeaders(), body: modernToolCallBody() }];
+}
+
+async function legacySession(target: TargetProcess): Promise<LoadRequest[]> {
+  const sessionId = await openLegacySession(target.mcpUrl);
+  await checkToolCall(target.mcpUrl, legacyHeaders(sessionId), legacyToolCallBody(1));
+  return [{ method: 'POST', path: '/mcp', headers: legacyHeaders(sessionId), body: legacyToolCallBody(ID_PLACEHOLDER) }];
+}
+
+async function legacyStateless(target: TargetProcess): Promise<LoadRequest[]> {
+  await checkToolCall(target.mcpUrl, legacyHeaders(), legacyToolCallBody(1));
+  return [{ method: 'POST', path: '/mcp', headers: legacyHeaders(), body: legacyToolCallBody() }];
+}
+
+const CALL_SCENARIOS: CallScenario[] = [
+  { target: 'plain-echo', mode: 'json-rpc', prepare: modern, uniqueIds: false },
+  { target: 'gateway', mode: 'legacy-session', prepare: legacySession, uniqueIds: true },
+  { target: 'gateway', mode: 'modern', prepare: modern, uniqueIds: false },
+  { target: 'sdk-v2-handler', mode: 'modern', prepare: modern, uniqueIds: false },
+  { target: 'sdk-v2-handler', mode: 'legacy-stateless', prepare: legacyStateless, uniqueIds: false },
+  { target: 'sdk-v1-express', mode: 'legacy-session', prepare: legacySession, uniqueIds: true },
+];
+
+/** initialize (remember the session) + notifications/initialized on that session. */
+const SESSION_PAIR: LoadRequest[] = [
+  { method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true },
+  { method: 'POST', path: '/mcp', headers: legacyHeaders(), body: initializedNotificationBody(), sendSession: true },
+];
+const INITIALIZE_ONLY: LoadRequest[] = [
+  { method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Records (also the JSON schema of bench/results/*.json)
+
+interface CallRecord {
+  target: TargetName;
+  mode: string;
+  connections: number;
+  result?: LoadResult;
+  /** Share of one core the server used during the measured run. */
+  serverCpuShare?: number;
+  /** Cores' worth of CPU other processes on the machine used meanwhile. */
+  otherCpu?: number;
+  /**
+   * plain-echo measured right after this row, same connections and duration: the row's "vs
+   * plain-echo" uses it, so drift of the machine between rows (noisy neighbours on the VM host, which
+   * no counter here sees) does not land in the ratio.
+   */
+  pairedCeiling?: LoadResult;
+  error?: string;
+}
+interface HeapRecord {
+  target: TargetName;
+  requested: number;
+  sessions?: number;
+  heapBefore?: number;
+  heapAfter?: number;
+  rssBefore?: number;
+  rssAfter?: number;
+  /** Per session once idle (after the gateway's live servers were swept), the figure judged by the goal. */
+  heapPerSession?: number;
+  rssPerSession?: number;
+  /** Per session measured right after the last initialize (live servers still warm). */
+  heapPerSessionFresh?: number;
+  seconds?: number;
+  result?: LoadResult;
+  error?: string;
+}
+interface InitRecord {
+  target: TargetName;
+  initsPerSec?: number;
+  result?: LoadResult;
+  serverCpuShare?: number;
+  otherCpu?: number;
+  error?: string;
+}
+interface StartRecord {
+  process: string;
+  runsMs: number[];
+  medianMs?: number;
+  error?: string;
+}
+interface GoalRecord {
+  goal: string;
+  measured: string;
+  status: 'pass' | 'FAIL' | 'n/a';
+}
+
+const warnings: string[] = [];
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function flagBadResponses(label: string, result: LoadResult): void {
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    const codes = Object.entries(result.statusCodes)
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, count]) => `${code}x${count}`)
+      .join(' ');
+    warnings.push(`${label}: ${result.non2xx} non-2xx (${codes || 'none'}), ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  if (result.loadCpuShare > 0.9) {
+    warnings.push(`${label}: load generator used ${(result.loadCpuShare * 100).toFixed(0)}% of its core: the figure may be capped by the client`);
+  }
+}
+
+let quietWaitMs = 0;
+
+/** Before a run: wait (bounded by --quiet-wait) for other processes to leave the CPUs alone. */
+async function quietGate(label: string): Promise<void> {
+  if (quietWaitMs <= 0) return;
+  const { waitedMs, busy } = await waitForQuiet(quietWaitMs);
+  if (busy >= 0.15) {
+    log(`${label}: machine still busy after ${(waitedMs / 1000).toFixed(0)} s (${(busy * 100).toFixed(0)}% of a core in use by others); running anyway`);
+  } else if (waitedMs > 1000) {
+    log(`${label}: waited ${(waitedMs / 1000).toFixed(1)} s for a quiet machine`);
+  }
+}
+
+interface Measured {
+  result: LoadResult;
+  /** Share of one core the server used during the measured window. */
+  serverCpuShare: number;
+  /** Cores' worth of CPU used by everything else on the machine (not server, not load generator). */
+  otherCpu: number;
+}
+
+/**
+ * Run a load spec against a target, also measuring the target's CPU share during the measured
+ * window and how much CPU the rest of the machine took meanwhile (interference).
+ */
+async function measure(target: TargetProcess, spec: LoadSpec, label: string): Promise<Measured> {
+  await quietGate(label);
+  let cpuStart: Promise<{ cpu: number; at: number }> | undefined;
+  let ticksStart: CpuTicks | undefined;
+  const result = await runLoad(spec, () => {
+    ticksStart = machineTicks();
+    cpuStart = target.cpuMs().then((cpu) => ({ cpu, at: performance.now() }));
+  });
+  const ticksEnd = machineTicks();
+  const cpuEnd = await target.cpuMs();
+  const endAt = performance.now();
+  let serverCpuShare = Number.NaN;
+  let otherCpu = Number.NaN;
+  if (cpuStart !== undefined && ticksStart !== undefined) {
+    const start = await cpuStart;
+    serverCpuShare = (cpuEnd - start.cpu) / (endAt - start.at);
+    otherCpu = Math.max(0, coresBusy(ticksStart, ticksEnd) - serverCpuShare - result.loadCpuShare);
+  }
+  if (otherCpu > 0.15) {
+    warnings.push(`${label}: other processes used ${(otherCpu * 100).toFixed(0)}% of a core during the run: figures are skewed`);
+  }
+  return { result, serverCpuShare, otherCpu };
+}
+
+function selectedTargets(options: BenchOptions): Set<TargetName> {
+  if (options.targets === undefined) return new Set(TARGETS);
+  const unknown = options.targets.filter((name) => !(TARGETS as string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${TARGETS.join(', ')}`);
+  return new Set<TargetName>([CEILING, ...(options.targets as TargetName[])]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+/** One paired round of the 1-connection figure: the target, then plain-echo right after it. */
+interface LatencyRound {
+  p50: number;
+  p99: number;
+  okPerSec: number;
+  non2xx: number;
+  plainP50: number;
+  plainP99: number;
+}
+interface LatencyRecord {
+  target: TargetName;
+  mode: string;
+  rounds: LatencyRound[];
+  /** Medians over the rounds. */
+  p50?: number;
+  p99?: number;
+  plainP50?: number;
+  /** Median over the rounds of (target p50 - plain-echo p50 of the same round). */
+  addedP50?: number;
+  non2xx?: number;
+  error?: string;
+}
+
+interface Prepared {
+  target: TargetProcess;
+  requests: LoadRequest[];
+  uniqueIds: boolean;
+}
+
+function oneConnectionSpec(prepared: Prepared, options: BenchOptions, warmupSec: number): LoadSpec {
+  return {
+    origin: prepared.target.origin,
+    connections: 1,
+    warmupSec,
+    durationSec: options.latencyRoundSec,
+    maxSec: options.latencyRoundSec + 30,
+    requests: prepared.requests,
+    idReplacement: prepared.uniqueIds,
+  };
+}
+
+/**
+ * 1-connection latency in paired rounds. Round-trip latency at one connection on a VM is dominated
+ * by how fast idle vCPUs wake up, which drifts by tens of microseconds from minute to minute; pairing
+ * each target round with a plain-echo round right after it and taking the median of the differences
+ * keeps that drift out of the "added p50".
+ */
+async function latencyRounds(subject: Prepared, plain: Prepared, options: BenchOptions, label: string): Promise<LatencyRecord> {
+  const record: LatencyRecord = { target: subject.target.name as TargetName, mode: '', rounds: [] };
+  const same = subject.target === plain.target;
+  const warmupSec = Math.min(options.warmupSec, 2);
+  log(`${label}: ${options.latencyRounds} rounds of ${options.latencyRoundSec} s${same ? '' : ' + the same on plain-echo'}`);
+  let non2xx = 0;
+  for (let round = 0; round < options.latencyRounds; round++) {
+    await quietGate(`${label} round ${round + 1}`);
+    const result = await runLoad(oneConnectionSpec(subject, options, round === 0 ? warmupSec : 0));
+    flagBadResponses(`${label} round ${round + 1}`, result);
+    non2xx += result.non2xx;
+    const baseline = same ? result : await runLoad(oneConnectionSpec(plain, options, round === 0 ? warmupSec : 0));
+    record.rounds.push({
+      p50: result.latencyMs.p50,
+      p99: result.latencyMs.p99,
+      okPerSec: result.okPerSec,
+      non2xx: result.non2xx,
+      plainP50: baseline.latencyMs.p50,
+      plainP99: baseline.latencyMs.p99,
+    });
+  }
+  record.p50 = median(record.rounds.map((r) => r.p50));
+  record.p99 = median(record.rounds.map((r) => r.p99));
+  record.plainP50 = median(record.rounds.map((r) => r.plainP50));
+  record.addedP50 = median(record.rounds.map((r) => r.p50 - r.plainP50));
+  record.non2xx = non2xx;
+  log(`${label}: p50 ${fmtMs(record.p50)} ms, added ${fmtMs(record.addedP50)} ms`);
+  return record;
+}
+
+async function callFigures(
+  options: BenchOptions,
+  targets: Set<TargetName>,
+  figures: Set<Figure>,
+): Promise<{ throughput: CallRecord[]; latency: LatencyRecord[] }> {
+  const throughput: CallRecord[] = [];
+  const latency: LatencyRecord[] = [];
+  // plain-echo stays up for the whole figure: it is the partner of every paired latency round.
+  let plain: Prepared | undefined;
+  let plainError = '';
+  try {
+    const target = await TargetProcess.start(CEILING);
+    const scenario = CALL_SCENARIOS.find((candidate) => candidate.target === CEILING);
+    if (scenario === undefined) throw new Error('no plain-echo scenario');
+    plain = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
+  } catch (error) {
+    plainError = `plain-echo: ${errorText(error)}`;
+    log(plainError);
+  }
+  try {
+    for (const name of TARGETS) {
+      if (!targets.has(name)) continue;
+      const scenarios = CALL_SCENARIOS.filter((scenario) => scenario.target === name);
+      const fail = (mode: string, error: string): void => {
+        if (figures.has('throughput')) throughput.push({ target: name, mode, connections: options.connections, error });
+        if (figures.has('latency')) latency.push({ target: name, mode, rounds: [], error });
+      };
+      let target: TargetProcess;
+      if (name === CEILING) {
+        if (plain === undefined) {
+          for (const scenario of scenarios) fail(scenario.mode, plainError);
+          continue;
+        }
+        target = plain.target;
+      } else {
+        try {
+          target = await TargetProcess.start(name, { env: name === 'gateway' ? gatewayEnv(options, {}) : {} });
+        } catch (error) {
+          log(`${name}: did not start: ${errorText(error)}`);
+          for (const scenario of scenarios) fail(scenario.mode, `did not start: ${errorText(error)}`);
+          continue;
+        }
+      }
+      try {
+        for (const scenario of scenarios) {
+          let subject: Prepared;
+          try {
+            subject = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
+          } catch (error) {
+            log(`${name} ${scenario.mode}: ${errorText(error)}`);
+            fail(scenario.mode, errorText(error));
+            continue;
+          }
+          if (figures.has('throughput')) {
+            const label = `${name} ${scenario.mode} @${options.connections}`;
+            log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
+            try {
+              const { result, serverCpuShare, otherCpu } = await measure(target, {
+                origin: target.origin,
+                requests: subject.requests,
+                idReplacement: subject.uniqueIds,
+                connections: options.connections,
+                warmupSec: options.warmupSec,
+                durationSec: options.durationSec,
+                maxSec: options.durationSec + 30,
+              }, label);
+              flagBadResponses(label, result);
+              const record: CallRecord = { target: name, mode: scenario.mode, connections: options.connections, result, serverCpuShare, otherCpu };
+              throughput.push(record);
+              log(`${label}: ${fmtInt(result.okPerSec)} req/s, p50 ${fmtMs(result.latencyMs.p50)} ms, non-2xx ${result.non2xx}`);
+              if (plain !== undefined && target !== plain.target) {
+                const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
+                const paired = await measure(plain.target, {
+                  origin: plain.target.origin,
+                  requests: plain.requests,
+                  idReplacement: plain.uniqueIds,
+                  connections: options.connections,
+                  warmupSec: Math.min(options.warmupSec, 1),
+                  durationSec: options.durationSec,
+                  maxSec: options.durationSec + 30,
+                }, ceilingLabel);
+                flagBadResponses(ceilingLabel, paired.result);
+                record.pairedCeiling = paired.result;
+                log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
+              }
+            } catch (error) {
+              throughput.push({ target: name, mode: scenario.mode, connections: options.connections, error: errorText(error) });
+            }
+          }
+          if (figures.has('latency')) {
+            if (plain === undefined) {
+              latency.push({ target: name, mode: scenario.mode, rounds: [], error: plainError });
+              continue;
+            }
+            try {
+              const record = await latencyRounds(subject, plain, options, `${name} ${scenario.mode} @1`);
+              record.mode = scenario.mode;
+              latency.push(record);
+            } catch (error) {
+              latency.push({ target: name, mode: scenario.mode, rounds: [], error: errorText(error) });
+            }
+          }
+        }
+      } finally {
+        if (target !== plain?.target) await target.stop();
+      }
+    }
+  } finally {
+    await plain?.target.stop();
+  }
+  return { throughput, latency };
+}
+
+function gatewayEnv(options: BenchOptions, defaults: Record<string, string>): Record<string, string> {
+  return { BENCH_GATEWAY_ENV: JSON.stringify({ ...defaults, ...options.gatewayEnv }) };
+}
+
+const HEAP_LIVE_SERVER_IDLE_MS = 1000;
+
+/** Heap once idle state is reached: sample every second (after the live-server idle time) until it stops shrinking, at most 10 s. */
+async function settledHeap(target: TargetProcess, fresh: { heapUsed: number; rss: number }): Promise<{ heapUsed: number; rss: number }> {
+  await new Promise((resolve) => setTimeout(resolve, HEAP_LIVE_SERVER_IDLE_MS * 1.5));
+  let last = fresh;
+  for (let sample = 0; sample < 10; sample++) {
+    const now = await target.heap();
+    const shrunk = last.heapUsed - now.heapUsed;
+    last = now;
+    if (shrunk < now.heapUsed * 0.005) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return last;
+}
+
+async function heapFigures(options: BenchOptions, targets: Set<TargetName>): Promise<HeapRecord[]> {
+  const plan: Array<{ name: TargetName; sessions: number }> = [
+    { name: 'gateway', sessions: options.sessions },
+    { name: 'sdk-v1-express', sessions: options.v1Sessions },
+  ];
+  const records: HeapRecord[] = [];
+  for (const { name, sessions } of plan) {
+    if (!targets.has(name)) continue;
+    const record: HeapRecord = { target: name, requested: sessions };
+    records.push(record);
+    let target: TargetProcess;
+    try {
+      // LIVE_SERVER_IDLE_MS: the gateway keeps up to MAX_LIVE_SERVERS (1000) recently used McpServer
+      // instances warm for LIVE_SERVER_IDLE_MS (60 s); an idle session has none, so let them expire fast.
+      const env =
+        name === 'gateway'
+          ? gatewayEnv(options, { MAX_SESSIONS: String(sessions * 2 + 10_000), LIVE_SERVER_IDLE_MS: String(HEAP_LIVE_SERVER_IDLE_MS) })
+          : {};
+      target = await TargetProcess.start(name, { env });
+    } catch (error) {
+      record.error = `did not start: ${errorText(error)}`;
+      continue;
+    }
+    try {
+      // One verified handshake first: it also loads the code paths a session needs.
+      await openLegacySession(target.mcpUrl);
+      const before = await target.heap();
+      const label = `${name} heap: ${sessions} sessions`;
+      log(`${label}: initialize + notifications/initialized`);
+      const started = performance.now();
+      const result = await runLoad({
+        origin: target.origin,
+        connections: options.connections,
+        warmupSec: 0,
+        amount: sessions * 2,
+        maxSec: 900,
+        requests: SESSION_PAIR,
+        idReplacement: false,
+      });
+      record.seconds = (performance.now() - started) / 1000;
+      flagBadResponses(label, result);
+      const fresh = await target.heap();
+      const after = await settledHeap(target, fresh);
+      Object.assign(record, {
+        heapPerSessionFresh: (fresh.heapUsed - before.heapUsed) / result.sessionsCaptured,
+        sessions: result.sessionsCaptured,
+        heapBefore: before.heapUsed,
+        heapAfter: after.heapUsed,
+        rssBefore: before.rss,
+        rssAfter: after.rss,
+        heapPerSession: (after.heapUsed - before.heapUsed) / result.sessionsCaptured,
+        rssPerSession: (after.rss - before.rss) / result.sessionsCaptured,
+        result,
+      });
+      if (result.sessionsCaptured < sessions) {
+        warnings.push(`${label}: only ${result.sessionsCaptured} of ${sessions} sessions were created`);
+      }
+      log(`${label}: ${fmtInt(record.heapPerSession)} B heap per session`);
+    } catch (error) {
+      record.error = errorText(error);
+    } finally {
+      await target.stop();
+    }
+  }
+  return records;
+}
+
+async function initFigures(options: BenchOptions, targets: Set<TargetName>): Promise<InitRecord[]> {
+  const records: InitRecord[] = [];
+  for (const name of ['gateway', 'sdk-v1-express'] as const) {
+    if (!targets.has(name)) continue;
+    const record: InitRecord = { target: name };
+    records.push(record);
+    let target: TargetProcess;
+    try {
+      // Every initialize creates a session that stays: allow plenty.
+      const env = name === 'gateway' ? gatewayEnv(options, { MAX_SESSIONS: '10000000' }) : {};
+      target = await TargetProcess.start(name, { env });
+    } catch (error) {
+      record.error = `did not start: ${errorText(error)}`;
+      continue;
+    }
+    try {
+      await openLegacySession(target.mcpUrl);
+      const label = `${name} initialize @${options.connections}`;
+      log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
+      const { result, serverCpuShare, otherCpu } = await measure(target, {
+        origin: target.origin,
+        connections: options.connections,
+        warmupSec: options.warmupSec,
+        durationSec: options.durationSec,
+        maxSec: options.durationSec + 30,
+        requests: INITIALIZE_ONLY,
+        idReplacement: false,
+      }, label);
+      flagBadResponses(label, result);
+      record.result = result;
+      record.serverCpuShare = serverCpuShare;
+      record.otherCpu = otherCpu;
+      record.initsPerSec = result.sessionsCaptured / result.elapsedSec;
+      log(`${label}: ${fmtInt(record.initsPerSec)} inits/s`);
+    } catch (error) {
+      record.error = errorText(error);
+    } finally {
+      await target.stop();
+    }
+  }
+  return records;
+}
+
+const GATEWAY_MAIN = fileURLToPath(new URL('../../packages/gateway/dist/src/main.js', import.meta.url));
+
+async function startFigures(options: BenchOptions, targets: Set<TargetName>): Promise<StartRecord[]> {
+  const plain: StartRecord = { process: 'plain node:http', runsMs: [] };
+  const gateway: StartRecord = { process: 'gateway main.js', runsMs: [] };
+  const withGateway = targets.has('gateway');
+  if (withGateway && !existsSync(GATEWAY_MAIN)) gateway.error = 'packages/gateway/dist/src/main.js not built';
+  log(`start to first /healthz 200: ${options.starts} starts each`);
+  // Interleaved so drift (page cache, thermal) hits both alike.
+  for (let run = 0; run < options.starts; run++) {
+    await quietGate(`start ${run + 1}`);
+    if (plain.error === undefined) {
+      try {
+        plain.runsMs.push(await timeToHealthy(targetScript('plain-healthz')));
+      } catch (error) {
+        plain.error = errorText(error);
+      }
+    }
+    if (withGateway && gateway.error === undefined) {
+      try {
+        gateway.runsMs.push(await timeToHealthy(GATEWAY_MAIN, { LOG_LEVEL: 'warn', ...options.gatewayEnv }));
+      } catch (error) {
+        gateway.error = errorText(error);
+      }
+    }
+  }
+  const records = withGateway ? [plain, gateway] : [plain];
+  for (const record of records) {
+    if (record.runsMs.length > 0) record.medianMs = median(record.runsMs);
+  }
+  return records;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function findCall(records: CallRecord[], target: TargetName, mode?: string): CallRecord | undefined {
+  return records.find((record) => record.target === target && (mode === undefined || record.mode === mode));
+}
+
+/** One line per distinct failure reason, listing the rows it hit (keeps the tables narrow). */
+function naNotes(rows: Array<{ label: string; error?: string | undefined }>): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.error === undefined) continue;
+    byReason.set(row.error, [...(byReason.get(row.error) ?? []), row.label]);
+  }
+  return [...byReason.entries()].map(([reason, labels]) => `  n/a ${labels.join(', ')}: ${reason}`);
+}
+
+function printReport(
+  options: BenchOptions,
+  throughput: CallRecord[],
+  latency: LatencyRecord[],
+  heap: HeapRecord[],
+  inits: InitRecord[],
+  starts: StartRecord[],
+): GoalRecord[] {
+  const out: string[] = [];
+  const ceiling = findCall(throughput, CEILING)?.result;
+
+  if (throughput.length > 0) {
+    out.push(
+      `\ntools/call of echo, ${options.connections} connections (${options.warmupSec} s warm-up excluded, ${options.durationSec} s measured; "plain req/s" = plain-echo re-measured right after the row)`,
+    );
+    out.push(
+      renderTable(
+        ['target / mode', 'req/s', 'plain req/s', 'vs plain-echo', 'p50 ms', 'p99 ms', 'p50 vs plain', 'server CPU', 'load CPU', 'other CPU', 'non-2xx', 'errors'],
+        throughput.map((record) => {
+          const r = record.result;
+          const label = `${record.target} ${record.mode}`;
+          if (r === undefined) return [label, 'n/a', '', '', '', '', '', '', '', '', '', ''];
+          const reference = record.pairedCeiling ?? ceiling;
+          return [
+            label,
+            fmtInt(r.okPerSec),
+            fmtInt(reference?.okPerSec),
+            fmtShare(reference === undefined ? undefined : r.okPerSec / reference.okPerSec),
+            fmtMs(r.latencyMs.p50),
+            fmtMs(r.latencyMs.p99),
+            fmtFactor(reference === undefined ? undefined : r.latencyMs.p50 / reference.latencyMs.p50),
+            fmtShare(record.serverCpuShare),
+            fmtShare(r.loadCpuShare),
+            fmtShare(record.otherCpu),
+            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
+            fmtInt(r.errors + r.timeouts),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(throughput.map((record) => ({ label: `${record.target} ${record.mode}`, error: record.error }))));
+  }
+
+  if (latency.length > 0) {
+    out.push(
+      `\ntools/call of echo, 1 connection (${options.latencyRounds} paired rounds of ${options.latencyRoundSec} s: target, then plain-echo; medians)`,
+    );
+    out.push(
+      renderTable(
+        ['target / mode', 'p50 ms', 'p99 ms', 'plain p50 ms', 'added p50 ms', 'p50 vs plain', 'non-2xx'],
+        latency.map((record) => {
+          const label = `${record.target} ${record.mode}`;
+          if (record.p50 === undefined) return [label, 'n/a', '', '', '', '', ''];
+          return [
+            label,
+            fmtMs(record.p50),
+            fmtMs(record.p99),
+            fmtMs(record.plainP50),
+            fmtMs(record.addedP50),
+            fmtFactor(record.plainP50 === undefined ? undefined : record.p50 / record.plainP50),
+            ((record.non2xx ?? 0) > 0 ? '!! ' : '') + fmtInt(record.non2xx),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(latency.map((record) => ({ label: `${record.target} ${record.mode}`, error: record.error }))));
+  }
+
+  if (heap.length > 0) {
+    out.push(
+      `\nheap per idle legacy session (initialize + notifications/initialized, then heap after gc once idle; gateway with LIVE_SERVER_IDLE_MS=${HEAP_LIVE_SERVER_IDLE_MS})`,
+    );
+    out.push(
+      renderTable(
+        ['target', 'sessions', 'heap B/session', 'rss B/session', 'heap B/session just created', 'heap before MB', 'heap after MB', 'seconds', 'non-2xx'],
+        heap.map((record) => {
+          if (record.heapPerSession === undefined) return [record.target, fmtInt(record.requested), 'n/a', '', '', '', '', '', ''];
+          return [
+            record.target,
+            fmtInt(record.sessions),
+            fmtInt(record.heapPerSession),
+            fmtInt(record.rssPerSession),
+            fmtInt(record.heapPerSessionFresh),
+            fmtMs((record.heapBefore ?? 0) / 1048576, 1),
+            fmtMs((record.heapAfter ?? 0) / 1048576, 1),
+            fmtMs(record.seconds, 1),
+            fmtInt(record.result?.non2xx),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(heap.map((record) => ({ label: record.target, error: record.error }))));
+  }
+
+  const v1Inits = inits.find((record) => record.target === 'sdk-v1-express')?.initsPerSec;
+  if (inits.length > 0) {
+    out.push(`\nsession initializations per second, ${options.connections} connections (initialize only)`);
+    out.push(
+      renderTable(
+        ['target', 'inits/s', 'vs sdk-v1-express', 'vs plain-echo req/s', 'p50 ms', 'server CPU', 'non-2xx'],
+        inits.map((record) => {
+          const r = record.result;
+          if (r === undefined || record.initsPerSec === undefined) return [record.target, 'n/a', '', '', '', '', ''];
+          return [
+            record.target,
+            fmtInt(record.initsPerSec),
+            fmtFactor(v1Inits === undefined ? undefined : record.initsPerSec / v1Inits),
+            fmtShare(ceiling === undefined ? undefined : record.initsPerSec / ceiling.okPerSec),
+            fmtMs(r.latencyMs.p50),
+            fmtShare(record.serverCpuShare),
+            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(inits.map((record) => ({ label: record.target, error: record.error }))));
+  }
+
+  const plainStart = starts.find((record) => record.process.startsWith('plain'))?.medianMs;
+  if (starts.length > 0) {
+    out.push(`\nprocess start to first 200 from /healthz (median of ${options.starts}, polled every 5 ms)`);
+    out.push(
+      renderTable(
+        ['process', 'median ms', 'vs plain node:http', 'runs ms'],
+        starts.map((record) =>
+          record.medianMs === undefined
+            ? [record.process, 'n/a', '', '']
+            : [
+                record.process,
+                fmtMs(record.medianMs, 1),
+                fmtFactor(plainStart === undefined ? undefined : record.medianMs / plainStart),
+                record.runsMs.map((ms) => ms.toFixed(0)).join(' '),
+              ],
+        ),
+      ),
+    );
+    out.push(...naNotes(starts.map((record) => ({ label: record.process, error: record.error }))));
+  }
+
+  // Goals (the gateway's figures against the targets in bench/README.md).
+  const goals: GoalRecord[] = [];
+  const judge = (goal: string, value: number | undefined, text: string, ok: (value: number) => boolean): void => {
+    goals.push(
+      value === undefined || !Number.isFinite(value)
+        ? { goal, measured: 'n/a', status: 'n/a' }
+        : { goal, measured: text, status: ok(value) ? 'pass' : 'FAIL' },
+    );
+  };
+  for (const mode of ['legacy-session', 'modern']) {
+    const row = findCall(throughput, 'gateway', mode);
+    const r = row?.result;
+    const reference = row?.pairedCeiling ?? ceiling;
+    const share = r === undefined || reference === undefined ? undefined : r.okPerSec / reference.okPerSec;
+    judge(`gateway ${mode} tools/call >= 50% of plain-echo`, share, fmtShare(share), (v) => v >= 0.5);
+  }
+  for (const mode of ['legacy-session', 'modern']) {
+    const added = latency.find((record) => record.target === 'gateway' && record.mode === mode)?.addedP50;
+    judge(`gateway ${mode} added p50 @1 <= 0.2 ms`, added, `${fmtMs(added)} ms`, (v) => v <= 0.2);
+  }
+  const gatewayHeap = heap.find((record) => record.target === 'gateway')?.heapPerSession;
+  judge('gateway heap per idle session <= 2 KB', gatewayHeap, `${fmtInt(gatewayHeap)} B`, (v) => v <= 2048);
+  const gatewayInits = inits.find((record) => record.target === 'gateway')?.initsPerSec;
+  const initFactor = gatewayInits === undefined || v1Inits === undefined ? undefined : gatewayInits / v1Inits;
+  judge('gateway inits/s >= 10x sdk-v1-express', initFactor, fmtFactor(initFactor), (v) => v >= 10);
+  const gatewayStart = starts.find((record) => record.process.startsWith('gateway'))?.medianMs;
+  judge('gateway start to /healthz 200 <= 300 ms', gatewayStart, `${fmtMs(gatewayStart, 1)} ms`, (v) => v <= 300);
+  out.push('\ngoals');
+  out.push(renderTable(['goal', 'measured', 'status'], goals.map((goal) => [goal.goal, goal.measured, goal.status])));
+
+  if (warnings.length > 0) {
+    out.push('\nwarnings');
+    for (const warning of warnings) out.push(`- ${warning}`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+  return goals;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiling mode
+
+/** Scenarios --cpu-prof accepts: every tools/call scenario, plus initialize floods on the session servers. */
+function profileScenarios(): CallScenario[] {
+  const initialize = async (target: TargetProcess): Promise<LoadRequest[]> => {
+    await openLegacySession(target.mcpUrl);
+    return INITIALIZE_ONLY;
+  };
+  return [
+    ...CALL_SCENARIOS,
+    { target: 'gateway', mode: 'initialize', prepare: initialize, uniqueIds: false },
+    { target: 'sdk-v1-express', mode: 'initialize', prepare: initialize, uniqueIds: false },
+  ];
+}
+
+async function profile(options: BenchOptions, spec: string, resultsDir: string, stamp: string): Promise<void> {
+  const [name, mode] = spec.split(':');
+  const candidates = profileScenarios();
+  const scenario = candidates.find((candidate) => candidate.target === name && (mode === undefined || candidate.mode === mode));
+  if (scenario === undefined) {
+    throw new Error(`--cpu-prof wants target:mode, one of ${candidates.map((s) => `${s.target}:${s.mode}`).join(', ')}`);
+  }
+  const dir = join(resultsDir, `prof-${stamp}-${scenario.target}-${scenario.mode}`);
+  mkdirSync(dir, { recursive: true });
+  const target = await TargetProcess.start(scenario.target, {
+    env: scenario.target === 'gateway' ? gatewayEnv(options, scenario.mode === 'initialize' ? { MAX_SESSIONS: '10000000' } : {}) : {},
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
+  });
+  let result: LoadResult;
+  try {
+    const requests = await scenario.prepare(target);
+    log(`profiling ${scenario.target} ${scenario.mode} @${options.connections}: ${options.warmupSec + options.durationSec} s`);
+    ({ result } = await measure(target, {
+      origin: target.origin,
+      connections: options.connections,
+      warmupSec: options.warmupSec,
+      durationSec: options.durationSec,
+      maxSec: options.durationSec + 30,
+      requests,
+      idReplacement: scenario.uniqueIds,
+    }, 'profile'));
+  } finally {
+    await target.stop(20_000);
+  }
+  const file = readdirSync(dir).find((entry) => entry.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no .cpuprofile written to ${dir}`);
+  const summary = summariseProfile(join(dir, file), 15);
+  const lines = [
+    `\nCPU profile of ${scenario.target} ${scenario.mode} under ${options.connections} connections: ${fmtInt(result.okPerSec)} req/s while profiled, ${(summary.idleShare * 100).toFixed(1)}% of samples idle`,
+    `profile: ${join(dir, file)}`,
+    '\ntop self time by function',
+    renderTable(['function', 'self ms', 'share'], summary.functions.map((entry) => [entry.name, fmtMs(entry.ms, 0), fmtShare(entry.share)])),
+    '\ntop self time by package',
+    renderTable(['package', 'self ms', 'share'], summary.packages.map((entry) => [entry.name, fmtMs(entry.ms, 0), fmtShare(entry.share)])),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ scenario: spec, result, summary }, null, 2));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${errorText(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const resultsDir = options.outDir ?? fileURLToPath(new URL('../results/', import.meta.url));
+  mkdirSync(resultsDir, { recursive: true });
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  quietWaitMs = options.quietWaitSec * 1000;
+  if (!pinningAvailable()) warnings.push('taskset or a second core is missing: servers and load generator are NOT pinned');
+
+  if (options.cpuProf !== undefined) {
+    await profile(options, options.cpuProf, resultsDir, stamp);
+    return;
+  }
+
+  const targets = selectedTargets(options);
+  const figures = new Set(options.figures);
+  log(`node ${process.version}, ${availableParallelism()} cores, pinning ${pinningAvailable() ? 'on (servers core 0, load core 1)' : 'OFF'}`);
+
+  const { throughput, latency } =
+    figures.has('throughput') || figures.has('latency') ? await callFigures(options, targets, figures) : { throughput: [], latency: [] };
+  const heap = figures.has('heap') ? await heapFigures(options, targets) : [];
+  const inits = figures.has('inits') ? await initFigures(options, targets) : [];
+  const starts = figures.has('start') ? await startFigures(options, targets) : [];
+
+  const goals = printReport(options, throughput, latency, heap, inits, starts);
+  const file = join(resultsDir, `${stamp}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        version: 1,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        commit: gitCommit(),
+        machine: {
+          node: process.version,
+          cpu: cpus()[0]?.model,
+          cores: availableParallelism(),
+          memoryMB: Math.round(totalmem() / 1048576),
+          pinned: pinningAvailable(),
+        },
+        options,
+        throughput,
+        latency,
+        heap,
+        inits,
+        starts,
+        goals,
+        warnings,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
