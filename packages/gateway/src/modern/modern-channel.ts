@@ -105,6 +105,11 @@ export class ModernChannel implements Transport {
     return this.inFlight.size;
   }
 
+  /** The SDK's entry ended the connection (the hosted instance closed itself): requests would go nowhere. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Hands one client request to the instance; its answer and related messages go to `sink`. Returns the channel's id for it. */
   dispatch(message: { jsonrpc: '2.0'; id: RequestId; method: string; params?: unknown }, sink: ModernSink): number {
     const id = this.nextId++;

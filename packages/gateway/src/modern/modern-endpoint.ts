@@ -40,6 +40,10 @@ const NAME_SOURCE: Readonly<Record<string, string>> = {
  */
 const LADDER_STATUS: Readonly<Record<number, number>> = { [-32700]: 400, [-32600]: 400, [-32601]: 404, [-32020]: 400, [-32021]: 400, [-32022]: 400 };
 
+interface SharedChannel {
+  channel: ModernChannel | undefined;
+}
+
 /** Open `subscriptions/listen` streams per process. */
 const MAX_LISTENS = 1024;
 /** Distinct resources watched for listeners; below the SDK's 1024 subscriptions per instance, leaving room for its own. */
@@ -49,7 +53,8 @@ const MAX_WATCHED_URIS = 512;
 export class ModernEndpoint {
   private constructor(
     private readonly factory: McpServerFactory,
-    private readonly shared: ModernChannel | undefined,
+    /** The instance all modern requests share (`MODERN_INSTANCES=shared`), replaced if it ever closes. */
+    private readonly shared: SharedChannel,
     private readonly listen: ListenRouter,
     /** Resource URIs some client listens for: per-request instances must report their updates too. */
     private readonly watchedUris: ReadonlyMap<string, number>,
@@ -69,8 +74,8 @@ export class ModernEndpoint {
 
   static async open(factory: McpServerFactory, options: ModernEndpointOptions): Promise<ModernEndpoint> {
     const { channel, discovery } = await ModernChannel.open(factory, options.bus, options.onError);
-    const shared = options.instances === 'shared' ? channel : undefined;
-    if (shared === undefined) await channel.shutdown();
+    const shared: SharedChannel = { channel: options.instances === 'shared' ? channel : undefined };
+    if (shared.channel === undefined) await channel.shutdown();
     /** Resource URI -> how many open listens want its updates. */
     const interest = new Map<string, number>();
     const listen = new ListenRouter(options.bus, discovery, {
@@ -83,7 +88,7 @@ export class ModernEndpoint {
         if (interest.size + fresh.length > MAX_WATCHED_URIS) return undefined;
         for (const uri of uris) {
           interest.set(uri, (interest.get(uri) ?? 0) + 1);
-          shared?.watch(uri);
+          shared.channel?.watch(uri);
         }
         return () => {
           for (const uri of uris) {
@@ -92,7 +97,7 @@ export class ModernEndpoint {
               interest.set(uri, left);
             } else {
               interest.delete(uri);
-              shared?.unwatch(uri);
+              shared.channel?.unwatch(uri);
             }
           }
         };
@@ -117,7 +122,7 @@ export class ModernEndpoint {
     if (route.messageKind === 'notification') {
       // Cancellation on this revision is the client closing its request's stream; a
       // per-request instance would be gone before a notification could matter to it.
-      if (message.method !== 'notifications/cancelled') this.shared?.notify(message);
+      if (message.method !== 'notifications/cancelled' && this.shared.channel !== undefined) (await this.sharedChannel()).notify(message);
       res.writeHead(202, this.options.headers).end();
       return;
     }
@@ -132,13 +137,14 @@ export class ModernEndpoint {
       if (refused !== undefined) this.answer(res, 200, request.id, refused.code, refused.message);
       return;
     }
-    const channel = this.shared ?? (await this.openChannel());
+    const perRequest = this.shared.channel === undefined;
+    const channel = perRequest ? await this.openChannel() : await this.sharedChannel();
     let channelId = 0;
     const reply = new PostReply(res, 1, false, {
       ...this.replyOptions,
       onComplete: () => {
         clearTimeout(timer);
-        if (channel !== this.shared) void channel.shutdown();
+        if (perRequest) void channel.shutdown();
       },
     });
     const timer = setTimeout(() => {
@@ -151,7 +157,7 @@ export class ModernEndpoint {
       if (!reply.complete) {
         clearTimeout(timer);
         channel.cancel(channelId, 'client disconnected');
-        if (channel !== this.shared) void channel.shutdown();
+        if (perRequest) void channel.shutdown();
       }
     });
     channelId = channel.dispatch(request as { jsonrpc: '2.0'; id: RequestId; method: string; params?: unknown }, reply);
@@ -164,8 +170,25 @@ export class ModernEndpoint {
 
   async close(): Promise<void> {
     this.listen.closeAll();
-    await this.shared?.shutdown();
+    await this.shared.channel?.shutdown();
   }
+
+  /** The shared instance, opened anew (once, for all waiting requests) if the hosted server closed the last one. */
+  private async sharedChannel(): Promise<ModernChannel> {
+    const current = this.shared.channel as ModernChannel;
+    if (!current.isClosed) return current;
+    this.reopening ??= this.openChannel()
+      .then((channel) => {
+        this.shared.channel = channel;
+        return channel;
+      })
+      .finally(() => {
+        this.reopening = undefined;
+      });
+    return this.reopening;
+  }
+
+  private reopening: Promise<ModernChannel> | undefined;
 
   private async openChannel(): Promise<ModernChannel> {
     return (await ModernChannel.open(this.factory, this.options.bus, this.options.onError, this.watchedUris.keys())).channel;
