@@ -44,10 +44,6 @@ export class ListenRouter {
     private readonly options: ListenOptions,
   ) {}
 
-  get openCount(): number {
-    return this.open.size;
-  }
-
   /** Serves the request, or returns the JSON-RPC error to answer it with. */
   serve(res: ServerResponse, id: RequestId, params: unknown): { code: number; message: string } | undefined {
     if (this.open.size >= this.options.maxSubscriptions) return { code: -32603, message: 'Subscription limit reached' };

@@ -101,10 +101,6 @@ export class ModernChannel implements Transport {
     this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: subscription } } as JSONRPCMessage);
   }
 
-  get inFlightCount(): number {
-    return this.inFlight.size;
-  }
-
   /** The SDK's entry ended the connection (the hosted instance closed itself): requests would go nowhere. */
   get isClosed(): boolean {
     return this.closed;

@@ -106,10 +106,6 @@ export class ModernEndpoint {
     return new ModernEndpoint(factory, shared, listen, interest, options);
   }
 
-  get subscriptions(): number {
-    return this.listen.openCount;
-  }
-
   async handle(res: ServerResponse, route: InboundModernRoute, headers: StandardHeaders): Promise<void> {
     const message = route.message;
     const id = route.messageKind === 'request' ? route.message.id : null;
