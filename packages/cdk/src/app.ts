@@ -1,5 +1,8 @@
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { DeploymentConfig } from './deployment-config.js';
 import { McpFargateError } from './errors.js';
@@ -34,6 +37,14 @@ export interface McpFargateAppOptions {
    * @default - none beyond the recommended feature flags and `@aws-cdk/core:validateAgainstDefaultRules`
    */
   readonly context?: Record<string, unknown>;
+
+  /**
+   * Synthesize automatically when the process is about to exit (see `AppProps.autoSynth`). Give `false` when you call
+   * `synthesizeMcpFargateApp` yourself: after a synth that failed only because context lookups are pending, the
+   * automatic one would fail the process again.
+   * @default - aws-cdk-lib's default: true when run by the CDK toolkit (CDK_OUTDIR is set)
+   */
+  readonly autoSynth?: boolean;
 }
 
 export interface McpFargateApp {
@@ -60,6 +71,7 @@ export function createMcpFargateApp(config: DeploymentConfig, options: McpFargat
   const env = { account: config.account ?? options.defaultEnv?.account, region };
   const app = new App({
     outdir: options.outdir,
+    autoSynth: options.autoSynth,
     context: { ...mcpFargateAppContext(), ...options.context },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -78,4 +90,51 @@ export function createMcpFargateApp(config: DeploymentConfig, options: McpFargat
   });
   if (repositoryStack !== undefined) serviceStack.addStackDependency(repositoryStack, 'the image is pulled from this repository');
   return { app, repositoryStack, serviceStack };
+}
+
+/** What `synthesizeMcpFargateApp` produced. */
+export type McpFargateSynthResult =
+  | { readonly status: 'synthesized'; readonly assembly: CloudAssembly }
+  | {
+      /**
+       * Context lookups (e.g. `Vpc.fromLookup` of `network.vpcId`) are still pending: the assembly records them in
+       * `missing` and the CDK toolkit performs them, then runs the app again.
+       */
+      readonly status: 'lookups-pending';
+      readonly assembly: CloudAssembly;
+      /** The pending lookups' providers (`vpc-provider`, …), in manifest order. */
+      readonly providers: readonly string[];
+    };
+
+/**
+ * Synthesizes the app. Before context lookups are answered, aws-cdk-lib builds the stacks with placeholder ids
+ * (`vpc-12345`, `s-12345`) and the bundled CloudFormation validator rejects them, so synth throws even though the
+ * assembly, with its `missing` entries, was already written. That case is returned as `lookups-pending` so the
+ * caller can hand the assembly back to the CDK toolkit, which only performs lookups for an app that succeeded.
+ * Any other failure is rethrown.
+ */
+export function synthesizeMcpFargateApp(app: App): McpFargateSynthResult {
+  const manifest = join(app.outdir, 'manifest.json');
+  // A manifest left by an earlier run must not turn a failure that happens before the assembly is written into
+  // "lookups pending".
+  rmSync(manifest, { force: true });
+  try {
+    return { status: 'synthesized', assembly: app.synth() };
+  } catch (error) {
+    const providers = pendingLookups(manifest);
+    if (providers.length === 0) throw error;
+    return { status: 'lookups-pending', assembly: new CloudAssembly(app.outdir), providers };
+  }
+}
+
+/** The providers of the `missing` context entries of a cloud assembly manifest (none when it is absent). */
+function pendingLookups(manifest: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(manifest, 'utf8');
+  } catch {
+    return [];
+  }
+  const parsed = JSON.parse(text) as { missing?: { provider?: unknown }[] };
+  return [...new Set((parsed.missing ?? []).map((m) => String(m.provider)))];
 }

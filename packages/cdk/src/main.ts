@@ -2,7 +2,7 @@
 // The CDK app entry point: `node dist/src/main.js [--config mcp-fargate.config.json] [--output cdk.out]`, or the
 // `app` of a cdk.json for the CDK CLI, which passes CDK_OUTDIR and the default account and region in the environment.
 import { parseArgs } from 'node:util';
-import { createMcpFargateApp } from './app.js';
+import { createMcpFargateApp, synthesizeMcpFargateApp } from './app.js';
 import { loadDeploymentConfig } from './deployment-config.js';
 import { McpFargateError } from './errors.js';
 
@@ -17,20 +17,39 @@ try {
   const config = loadDeploymentConfig(values.config);
   const { app } = createMcpFargateApp(config, {
     outdir: values.output,
+    autoSynth: false, // synthesized below, once
     defaultEnv: {
       account: process.env.CDK_DEFAULT_ACCOUNT,
       region: process.env.CDK_DEFAULT_REGION ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
     },
   });
-  const assembly = app.synth();
-  if (values.output !== undefined) {
+  const result = synthesizeMcpFargateApp(app);
+  if (result.status === 'lookups-pending') {
+    const pending = `context lookups pending: ${result.providers.join(', ')}`;
+    if (process.env.CDK_OUTDIR !== undefined) {
+      // Run by the CDK toolkit (it sets CDK_OUTDIR): it performs the lookups recorded in the assembly's `missing`,
+      // stores them in cdk.context.json and runs the app again, which then validates with the real values. The
+      // toolkit does that only for an app that exited 0.
+      console.log(pending);
+    } else {
+      // Standalone, nobody performs the lookups: the assembly holds placeholder values and is not valid.
+      console.error(
+        `mcp-fargate synth failed: ${pending}; the templates hold placeholder values until they are answered. ` +
+          'Synthesize through the CDK CLI (`npx aws-cdk synth` next to a cdk.json such as examples/cdk.json), which ' +
+          'performs the lookups with your AWS credentials and records them in cdk.context.json.',
+      );
+      process.exitCode = 1;
+    }
+  } else if (values.output !== undefined) {
+    const { assembly } = result;
     console.log(`Synthesized ${assembly.stacks.map((s) => s.stackName).join(', ')} to ${assembly.directory}`);
   }
 } catch (error) {
   if (error instanceof McpFargateError) {
     console.error(error.message);
-    process.exitCode = 1;
   } else {
-    throw error;
+    // Validation findings were printed above by aws-cdk-lib; the message says where the report is.
+    console.error(`mcp-fargate synth failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+  process.exitCode = 1;
 }

@@ -55,7 +55,7 @@ export type McpEgress =
 
 /** A Secrets Manager secret injected into the container as an environment variable. */
 export interface McpSecret {
-  /** The secret: its name, its ARN (complete or partial), or a construct. */
+  /** The secret: its name, its ARN (complete or partial; an unresolved token is taken as complete), or a construct. */
   readonly secret: string | secretsmanager.ISecret;
 
   /**
@@ -152,8 +152,10 @@ export interface McpFargateServiceProps {
 
   /**
    * Tasks CloudFormation sets when it creates or updates the service; autoscaling then moves it between
-   * `minTasks` and `maxTasks`.
-   * @default - `minTasks`
+   * `minTasks` and `maxTasks`. When set, every deployment resets the running count to it, undoing autoscaling
+   * until the next scale-out, so leave it unset unless you want that.
+   * @default - not set (the template has no `DesiredCount`): ECS starts one task when it creates the service,
+   * Application Auto Scaling raises that to `minTasks`, and updates keep the count autoscaling chose
    */
   readonly desiredCount?: number;
 
@@ -439,8 +441,8 @@ export class McpFargateService extends Construct {
     validateInteger(at('containerPort'), containerPort, 1024, 65535);
     const minTasks = props.minTasks ?? DEFAULTS.minTasks;
     const maxTasks = props.maxTasks ?? Math.max(DEFAULTS.maxTasks, minTasks);
-    const desiredCount = props.desiredCount ?? minTasks;
-    validateTaskCounts({ min: at('minTasks'), desired: at('desiredCount'), max: at('maxTasks') }, minTasks, desiredCount, maxTasks);
+    const desiredCount = props.desiredCount;
+    validateTaskCounts({ min: at('minTasks'), desired: at('desiredCount'), max: at('maxTasks') }, minTasks, desiredCount ?? minTasks, maxTasks);
     const targetCpu = props.targetCpuUtilizationPercent ?? DEFAULTS.targetCpuUtilizationPercent;
     validateNumber(at('targetCpuUtilizationPercent'), targetCpu, 10, 90);
     const requestsPerTarget = props.targetRequestsPerTarget ?? DEFAULTS.targetRequestsPerTarget;
@@ -860,7 +862,7 @@ export class McpFargateService extends Construct {
         secretArn = ref.arn;
       }
       // IAM sees the complete ARN: the name plus the hyphen and 6 random characters Secrets Manager appends.
-      policyArn = ref.kind === 'complete-arn' ? ref.arn : `${secretArn}-??????`;
+      policyArn = ref.kind === 'complete-arn' || ref.kind === 'unresolved' ? ref.arn : `${secretArn}-??????`;
     } else {
       secretArn = spec.secret.secretArn;
       policyArn = spec.secret.secretFullArn ?? `${spec.secret.secretArn}-??????`;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { App, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -64,6 +65,28 @@ describe('props validation', () => {
 
   test('WHEN imageDigest is a token THEN it is left for deploy time', () => {
     assert.ok(build({ imageDigest: Token.asString({ Ref: 'ImageDigest' }) }));
+  });
+
+  test('WHEN an allowed CIDR is a token THEN it is left for deploy time (taken as IPv4)', () => {
+    const mcp = build((stack) => ({ allowedCidrs: [new CfnParameter(stack, 'AgentCidr').valueAsString] }));
+    const ingress = Object.values(Template.fromStack(Stack.of(mcp)).findResources('AWS::EC2::SecurityGroup')).flatMap(
+      (sg) => (sg.Properties.SecurityGroupIngress ?? []) as { CidrIp?: unknown; FromPort?: number }[],
+    );
+    assert.deepEqual(
+      ingress.filter((rule) => rule.FromPort === 443).map((rule) => rule.CidrIp),
+      [{ Ref: 'AgentCidr' }],
+    );
+  });
+
+  test('WHEN a secret is a token THEN it is left for deploy time and used as the complete ARN', () => {
+    const mcp = build((stack) => ({ secrets: { API_KEY: { secret: new CfnParameter(stack, 'ApiKeySecret').valueAsString } } }));
+    const template = Template.fromStack(Stack.of(mcp));
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'ApiKeySecret' } })]) },
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Secrets: [{ Name: 'API_KEY', ValueFrom: { Ref: 'ApiKeySecret' } }] })],
+    });
   });
 
   test('WHEN cpu and memory are not a Fargate pair THEN the error lists what that cpu allows', () => {

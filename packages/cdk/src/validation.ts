@@ -91,8 +91,12 @@ export function validateTaskCounts(
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]+\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 
-/** An IPv4 or IPv6 CIDR block. */
+/**
+ * An IPv4 or IPv6 CIDR block. An unresolved token (a parameter, an import) is not checked and is taken as IPv4: give
+ * IPv6 blocks as literals.
+ */
 export function validateCidr(field: string, value: string): 'ipv4' | 'ipv6' {
+  if (isToken(value)) return 'ipv4';
   if (typeof value === 'string' && IPV4_CIDR.test(value)) return 'ipv4';
   if (typeof value === 'string' && IPV6_CIDR.test(value) && value.includes(':') && isIpv6(value.split('/')[0] ?? '')) {
     return 'ipv6';
@@ -158,7 +162,12 @@ export function validateCookieName(field: string, value: string): void {
 export type SecretReference =
   | { readonly kind: 'name'; readonly name: string }
   | { readonly kind: 'complete-arn'; readonly arn: string; readonly name: string }
-  | { readonly kind: 'partial-arn'; readonly arn: string; readonly name: string };
+  | { readonly kind: 'partial-arn'; readonly arn: string; readonly name: string }
+  /**
+   * An unresolved token (a parameter, an import, a `Ref`): not checked, and used as a complete ARN, which is what
+   * a `Ref` to a secret and `ISecret.secretArn` of a secret in the app resolve to.
+   */
+  | { readonly kind: 'unresolved'; readonly arn: string };
 
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:([A-Za-z0-9/_+=.@-]{1,512})$/;
@@ -168,9 +177,10 @@ const RANDOM_SUFFIX = /-[A-Za-z0-9]{6}$/;
 /**
  * A secret given by name or ARN. An ARN whose name ends with a hyphen and six characters is taken as complete (the
  * form the console and `aws secretsmanager describe-secret` print); any other ARN is partial, and IAM then matches it
- * with the `-??????` suffix.
+ * with the `-??????` suffix. An unresolved token is taken as a complete ARN.
  */
 export function parseSecretReference(field: string, value: string): SecretReference {
+  if (isToken(value)) return { kind: 'unresolved', arn: value };
   if (typeof value === 'string') {
     const arn = SECRET_ARN.exec(value);
     if (arn !== null) {

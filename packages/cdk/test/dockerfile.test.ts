@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DockerfileParser } from 'dockerfile-ast';
 import type { Instruction, JSONInstruction, ModifiableInstruction } from 'dockerfile-ast';
-import { REPO_ROOT } from './fixtures.js';
+import { REPO_ROOT, readExampleConfig } from './fixtures.js';
 
 const dockerfile = DockerfileParser.parse(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
 const dockerignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
@@ -94,6 +94,24 @@ describe('Dockerfile', () => {
     const all = dockerfile.getInstructions().map((i) => i.toString()).join('\n');
     assert.doesNotMatch(all, /MCP_SERVER|SESSION_STORE/);
     assert.equal(dockerfile.getInstructions().filter((i) => i.getKeyword() === 'ARG').length, 1, 'only the base image is a build argument');
+  });
+
+  test('GIVEN the example config THEN its environment names no path the image does not provide (no MCP_SERVER: the built-in demo)', () => {
+    // The image holds the gateway only (installed under /app/node_modules); a module path that is not in it stops
+    // every task at start. Your own server ships in an image built FROM this one (packages/cdk/README.md).
+    const environment = (readExampleConfig().environment ?? {}) as Record<string, string>;
+    assert.equal(environment.MCP_SERVER, undefined, 'the example hosts the built-in demo');
+    const provided = ['/app/node_modules/', '/tmp/'];
+    for (const [name, value] of Object.entries(environment)) {
+      if (value.startsWith('/') || value.startsWith('./')) {
+        assert.ok(provided.some((dir) => value.startsWith(dir)), `environment.${name}=${value} is not in the image`);
+      }
+    }
+    // What the image provides: the runtime stage installs only the gateway tarball into /app.
+    const runtimeText = runtime.map((i) => i.toString()).join('\n');
+    assert.match(runtimeText, /WORKDIR \/app/);
+    assert.match(runtimeText, /npm install [^\n]*\/tmp\/gateway\.tgz/);
+    assert.doesNotMatch(runtimeText, /\/app\/server/);
   });
 
   test('THEN .dockerignore keeps local state and secrets out of the build context', () => {

@@ -2,13 +2,13 @@
 // with aws-cdk-lib (findings as errors), over the example config and the other shapes a config can take.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { createMcpFargateApp } from '../src/app.js';
+import { createMcpFargateApp, synthesizeMcpFargateApp } from '../src/app.js';
 import { loadDeploymentConfig, parseDeploymentConfig } from '../src/deployment-config.js';
 import {
   EXAMPLE_CONFIG,
@@ -132,10 +132,66 @@ describe('quality gates', () => {
     assert.deepEqual(findings(report), []);
   });
 
+  describe('GIVEN an existing VPC (network.vpcId) and no lookup context', () => {
+    // Before the lookup, aws-cdk-lib substitutes placeholder ids (vpc-12345, s-12345) that the validator rejects.
+    const main = join(REPO_ROOT, 'packages/cdk/dist/src/main.js');
+    const noAws = () => Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')));
+    function configFile(): { dir: string; path: string } {
+      const dir = tempDir('lookup');
+      const path = join(dir, 'mcp-fargate.config.json');
+      writeFileSync(path, JSON.stringify({ ...readExampleConfig(), network: { vpcId: EXISTING_VPC_ID } }));
+      return { dir, path };
+    }
+
+    test('WHEN the CDK toolkit runs main.js (CDK_OUTDIR) THEN it exits 0 with the lookup recorded in the manifest', async () => {
+      const { dir, path } = configFile();
+      const out = join(dir, 'cdk.out');
+      // A non-zero exit would make the toolkit fail instead of performing the lookup and running the app again.
+      const { stdout } = await promisify(execFile)(process.execPath, [main, '--config', path], {
+        env: { ...noAws(), CDK_OUTDIR: out },
+        cwd: dir,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      assert.match(stdout, /^context lookups pending: vpc-provider(, availability-zones)?$/m);
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { missing?: { provider: string; key: string }[] };
+      assert.equal(manifest.missing?.[0]?.provider, 'vpc-provider');
+      assert.match(manifest.missing?.[0]?.key ?? '', new RegExp(`filter\\.vpc-id=${EXISTING_VPC_ID}:`));
+    });
+
+    test('WHEN main.js runs standalone (--output, no toolkit) THEN it exits 1 naming the pending lookup, not a stack trace', async () => {
+      const { dir, path } = configFile();
+      await assert.rejects(
+        promisify(execFile)(process.execPath, [main, '--config', path, '--output', join(dir, 'out')], { env: noAws(), maxBuffer: 16 * 1024 * 1024 }),
+        (error: { code: number; stderr: string }) => {
+          assert.equal(error.code, 1);
+          assert.match(error.stderr, /^mcp-fargate synth failed: context lookups pending: vpc-provider.*CDK CLI/m);
+          assert.doesNotMatch(error.stderr, /\n\s+at /);
+          return true;
+        },
+      );
+    });
+  });
+
+  test('GIVEN a manifest with pending lookups left by an earlier run WHEN synth fails before writing one THEN the failure is rethrown', () => {
+    const outdir = tempDir('stale');
+    const { account: _account, ...noAccount } = readExampleConfig();
+    const built = createMcpFargateApp(parseDeploymentConfig(noAccount), { outdir });
+    built.serviceStack.node.addValidation({ validate: () => ['deliberately broken'] });
+    writeFileSync(join(outdir, 'manifest.json'), JSON.stringify({ version: '55.0.0', missing: [{ key: 'k', provider: 'vpc-provider', props: {} }] }));
+    assert.throws(() => synthesizeMcpFargateApp(built.app), /deliberately broken/);
+  });
+
+  test('GIVEN a config with no lookups WHEN synthesizeMcpFargateApp runs THEN it returns the synthesized assembly', () => {
+    const { account: _account, ...noAccount } = readExampleConfig();
+    const built = createMcpFargateApp(parseDeploymentConfig(noAccount), { outdir: tempDir('plain') });
+    const result = synthesizeMcpFargateApp(built.app);
+    assert.equal(result.status, 'synthesized');
+    assert.deepEqual(result.assembly.manifest.missing ?? [], []);
+  });
+
   test('WHEN the config file is invalid THEN the app exits 1 with the message, not a stack trace', async () => {
     const dir = tempDir('bad');
     const path = join(dir, 'mcp-fargate.config.json');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(path, JSON.stringify({ ...readExampleConfig(), image: { repositoryName: 'mcp', digest: 'latest' } }));
     await assert.rejects(
       promisify(execFile)(process.execPath, [join(REPO_ROOT, 'packages/cdk/dist/src/main.js'), '--config', path, '--output', dir]),

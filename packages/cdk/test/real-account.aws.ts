@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
-import { createMcpFargateApp } from '../src/app.js';
+import { createMcpFargateApp, synthesizeMcpFargateApp } from '../src/app.js';
 import { parseDeploymentConfig } from '../src/deployment-config.js';
 import { readExampleConfig } from './fixtures.js';
 import { listTools, waitFor200 } from './mcp-http.js';
@@ -42,7 +42,7 @@ test('GIVEN AWS credentials and a pushed image WHEN the example stack is deploye
       // The example's secret ARN is illustrative; the gateway's demo server needs none.
       secrets: {},
       environment: { LOG_LEVEL: 'info' },
-      scaling: { minTasks: 1, desiredTasks: 1, maxTasks: 2 },
+      scaling: { minTasks: 1, maxTasks: 2 },
       network: { egress: 'nat', maxAzs: 2, natGateways: 1 },
       // HTTPS when a certificate (and the domain it covers, pointed at the ALB by you) is given; otherwise plain HTTP,
       // which is what insecureHttpForTesting exists for.
@@ -55,12 +55,16 @@ test('GIVEN AWS credentials and a pushed image WHEN the example stack is deploye
   );
 
   const toolkit = new Toolkit();
+  // Pending lookups come back as an assembly with `missing` entries, which the toolkit answers and then rebuilds.
   const cx = await toolkit.fromAssemblyBuilder(async (props) =>
-    createMcpFargateApp(config, {
-      outdir: props.outdir,
-      context: props.context,
-      defaultEnv: { account: props.env?.CDK_DEFAULT_ACCOUNT, region: env.AWS_REGION },
-    }).app.synth(),
+    synthesizeMcpFargateApp(
+      createMcpFargateApp(config, {
+        outdir: props.outdir,
+        autoSynth: false,
+        context: props.context,
+        defaultEnv: { account: props.env?.CDK_DEFAULT_ACCOUNT, region: env.AWS_REGION },
+      }).app,
+    ).assembly,
   );
   const stacks = { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: [config.stackName] };
   let deployed = false;
