@@ -37,7 +37,7 @@ export interface GatewayConfig {
   readonly sessionInit: 'lazy' | 'eager';
   /** @default 60000 (a live server unused this long is evicted; its session stays) */
   readonly liveServerIdleMs: number;
-  /** @default 1000 (SSE events kept per session for Last-Event-ID resumption) */
+  /** @default 1000 (SSE events kept per stream, for the 32 newest streams of a session, for Last-Event-ID resumption) */
   readonly eventStoreSize: number;
   /** @default 300000 (5 min for a hosted handler to answer before the gateway answers for it) */
   readonly handlerTimeoutMs: number;
