@@ -2,7 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { initializeSession, LEGACY_HEADERS, modernRequest, postJson, spawnGateway } from './harness.js';
+
+const FIXTURE_CUT_STREAM = fileURLToPath(new URL('./fixtures/cut-stream-server.js', import.meta.url));
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
@@ -62,6 +65,25 @@ describe('drain on SIGTERM', () => {
     }
   });
 
+  it('waits for a request whose stream was cut, so its client can still resume it here', async () => {
+    const gw = await spawnGateway({ DRAIN_TIMEOUT_MS: '10000', MCP_SERVER: FIXTURE_CUT_STREAM });
+    try {
+      const sessionId = await initializeSession(gw.url);
+      const cut = await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'cut_then_work', arguments: {} } });
+      const primed = await cut.text();
+      const primeId = /id: ([^\n]+)\n/.exec(primed)?.[1];
+      assert.ok(primeId, primed);
+      gw.child.kill('SIGTERM');
+      await sleep(100);
+      const resumed = await raw(gw.base, 'GET', '/mcp', undefined, { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': primeId });
+      assert.equal(resumed.status, 200);
+      assert.match(resumed.body, /worked after the cut/);
+      assert.equal((await gw.exited).code, 0);
+    } finally {
+      gw.kill();
+    }
+  });
+
   it('exits at the drain timeout when a request never finishes', async () => {
     const gw = await spawnGateway({ DRAIN_TIMEOUT_MS: '500' });
     try {
@@ -107,9 +129,15 @@ describe('drain on SIGTERM', () => {
  * A request on a fresh connection (a pooled keep-alive socket may be the one
  * the drain just closed), keeping the raw headers: fetch hides `connection`.
  */
-function raw(base: string, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  base: string,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = LEGACY_HEADERS,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers: LEGACY_HEADERS, agent: false }, (res) => {
+    const req = request(`${base}${path}`, { method, headers, agent: false }, (res) => {
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
