@@ -88,9 +88,7 @@ describe('drain on SIGTERM', () => {
     const gw = await spawnGateway({ DRAIN_TIMEOUT_MS: '500' });
     try {
       const sessionId = await initializeSession(gw.url);
-      const stuck = postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow', arguments: { ms: 60000 } } }).catch(
-        (error: unknown) => error,
-      );
+      const stuck = callThatNeverEnds(gw.url, sessionId);
       await sleep(100);
       const signalledAt = Date.now();
       gw.child.kill('SIGTERM');
@@ -107,9 +105,7 @@ describe('drain on SIGTERM', () => {
     const gw = await spawnGateway({ DRAIN_TIMEOUT_MS: '20000' });
     try {
       const sessionId = await initializeSession(gw.url);
-      const stuck = postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow', arguments: { ms: 60000 } } }).catch(
-        (error: unknown) => error,
-      );
+      const stuck = callThatNeverEnds(gw.url, sessionId);
       await sleep(100);
       gw.child.kill('SIGTERM');
       await sleep(200);
@@ -124,6 +120,13 @@ describe('drain on SIGTERM', () => {
     }
   });
 });
+
+/** A tools/call that outlives any drain; the caller awaits its (cut) end. */
+function callThatNeverEnds(url: string, sessionId: string): Promise<unknown> {
+  return postJson(url, sessionId, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow', arguments: { ms: 60000 } } }).catch(
+    (error: unknown) => error,
+  );
+}
 
 /**
  * A request on a fresh connection (a pooled keep-alive socket may be the one
