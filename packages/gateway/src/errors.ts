@@ -49,12 +49,13 @@ export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
 
 export type JsonRpcId = string | number | null;
 
-/** A JSON-RPC error body for a gateway error, with the code kept in `data` so clients and tests can match on it. */
-export function errorBody(code: GatewayErrorCode, id: JsonRpcId = null, detail?: string): string {
+/** The JSON-RPC error of a gateway error, with the code kept in `data` so clients and tests can match on it. */
+export function gatewayError(code: GatewayErrorCode, detail?: string): { code: number; message: string; data: { code: GatewayErrorCode } } {
   const entry = GATEWAY_ERRORS[code];
-  return JSON.stringify({
-    jsonrpc: '2.0',
-    id,
-    error: { code: entry.rpc, message: detail === undefined ? entry.message : `${entry.message}: ${detail}`, data: { code } },
-  });
+  return { code: entry.rpc, message: detail === undefined ? entry.message : `${entry.message}: ${detail}`, data: { code } };
+}
+
+/** The same as a whole JSON-RPC response body, for answers written outside a ServerResponse. */
+export function errorBody(code: GatewayErrorCode, id: JsonRpcId = null, detail?: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, error: gatewayError(code, detail) });
 }

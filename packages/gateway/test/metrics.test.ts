@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EMF } from '../src/metrics/emf-metrics.js';
-import { initializeSession, postJson, startTestGateway } from './harness.js';
+import { initializeSession, modernRequest, postJson, startTestGateway } from './harness.js';
 
 interface EmfDocument {
   _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
@@ -24,6 +24,8 @@ describe('CloudWatch EMF metrics', () => {
       const sessionId = await initializeSession(gw.url);
       for (const id of [2, 3, 4]) await (await postJson(gw.url, sessionId, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'm' } } })).text();
       await (await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 5, method: 'no/such' })).text();
+      const mismatched = modernRequest(6, 'tools/call', { name: 'echo', arguments: { text: 'm' } }, 'other');
+      await (await fetch(gw.url, { method: 'POST', headers: mismatched.headers, body: mismatched.body })).text();
       await gw.close();
       closed = true;
       const documents = written.join('').trim().split('\n').map((line) => JSON.parse(line) as EmfDocument);
@@ -31,13 +33,13 @@ describe('CloudWatch EMF metrics', () => {
       const calls = byMethod.get('tools/call');
       assert.ok(calls, JSON.stringify(documents));
       assert.equal(calls[EMF.serviceDimension], 'mcp-test');
-      assert.equal(calls[EMF.requests], 3);
-      assert.equal(calls[EMF.errors], 0);
-      assert.equal((calls[EMF.latencyMs] as number[]).length, 3);
+      assert.equal((calls[EMF.latencyMs] as number[]).length, 4);
       const directive = calls._aws.CloudWatchMetrics[0];
       assert.equal(directive?.Namespace, 'McpFargate');
       assert.deepEqual(directive?.Dimensions, [['Service'], ['Service', 'McpMethod']]);
       assert.equal(byMethod.get('no/such')?.[EMF.errors], 1, 'an in-band JSON-RPC error counts as an error');
+      assert.equal(calls[EMF.requests], 4, 'the modern request counts under its method too');
+      assert.equal(calls[EMF.errors], 1, "a modern request refused for its headers counts as an error");
       const live = documents.find((doc) => doc[EMF.liveSessions] !== undefined);
       assert.equal(live?.[EMF.liveSessions], 1);
     } finally {

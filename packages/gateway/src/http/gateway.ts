@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { InMemoryServerEventBus, SUPPORTED_PROTOCOL_VERSIONS, type ServerEventBus } from '@modelcontextprotocol/server';
 import type { GatewayConfig } from '../config.js';
-import { errorBody, GATEWAY_ERRORS, type GatewayErrorCode, type JsonRpcId } from '../errors.js';
+import { errorBody, gatewayError, GATEWAY_ERRORS, type GatewayErrorCode, type JsonRpcId } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { loadServerFactory, type McpServerFactory } from '../hosting/server-factory.js';
 import { ModernEndpoint } from '../modern/modern-endpoint.js';
@@ -15,7 +15,7 @@ import { shortId } from '../session/short-id.js';
 import { EmfMetrics } from '../metrics/emf-metrics.js';
 import { InboundClassifier } from './classify.js';
 import { createOriginGuard } from './origin-guard.js';
-import { hasRpcError, markRpcError } from './rpc-error-mark.js';
+import { hasRpcError, writeJson, writeRpcError } from './json-response.js';
 import { readBody } from './read-body.js';
 import type { SseStream } from './sse-stream.js';
 
@@ -60,6 +60,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const store = options.store ?? new MemorySessionStore(config.sessionIdleTtlMs);
   const bus = options.bus ?? new InMemoryServerEventBus((error) => logger.warn({ err: error }, 'event bus listener failed'));
   const baseHeaders: Record<string, string> = config.taskId === undefined ? {} : { 'mcp-fargate-task': config.taskId };
+  const jsonHeaders: Record<string, string> = { ...baseHeaders, 'content-type': 'application/json' };
   const streams = new Set<SseStream>();
   const onError = (error: Error, sessionId?: string): void => {
     logger.warn({ err: error, session: sessionId === undefined ? undefined : shortId(sessionId) }, 'hosted server error');
@@ -73,7 +74,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       handlerTimeoutMs: config.handlerTimeoutMs,
       eventStoreSize: config.eventStoreSize,
       headers: baseHeaders,
-      jsonHeaders: { ...baseHeaders, 'content-type': 'application/json' },
+      jsonHeaders,
       streams,
       onError,
     },
@@ -83,6 +84,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     heartbeatMs: config.sseHeartbeatMs,
     handlerTimeoutMs: config.handlerTimeoutMs,
     headers: baseHeaders,
+    jsonHeaders,
     streams,
     bus,
     onError,
@@ -97,14 +99,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  const send = (res: ServerResponse, status: number, body: string, extra?: Record<string, string>): void => {
-    res.writeHead(status, { ...baseHeaders, ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  };
+  const retryLaterHeaders: Record<string, string> = { ...jsonHeaders, 'retry-after': RETRY_AFTER_S };
+  const healthHeaders: Record<string, string> = { ...jsonHeaders, 'cache-control': 'no-store' };
   const fail = (res: ServerResponse, code: GatewayErrorCode, id: JsonRpcId = null, detail?: string): void => {
-    markRpcError(res);
     const status = GATEWAY_ERRORS[code].status;
-    send(res, status, errorBody(code, id, detail), status === 503 ? { 'retry-after': RETRY_AFTER_S } : undefined);
+    writeRpcError(res, status, status === 503 ? retryLaterHeaders : jsonHeaders, id, gatewayError(code, detail));
   };
 
   const health = async (res: ServerResponse): Promise<void> => {
@@ -116,7 +115,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       sessions: await sessions.count(),
       liveServers: sessions.liveCount,
     });
-    send(res, ready ? 200 : 503, body, { 'cache-control': 'no-store' });
+    writeJson(res, ready ? 200 : 503, healthHeaders, body);
   };
 
   const mcp = async (req: IncomingMessage, res: ServerResponse, log: RequestLog): Promise<void> => {
@@ -158,33 +157,25 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     } catch {
       return fail(res, 'PARSE_ERROR');
     }
-    const protocolVersionHeader = header(req, 'mcp-protocol-version');
+    const standard = { protocolVersion: header(req, 'mcp-protocol-version'), method: header(req, 'mcp-method'), name: header(req, 'mcp-name') };
     const route = classifier.classify({
       httpMethod: 'POST',
-      protocolVersionHeader,
-      mcpMethodHeader: header(req, 'mcp-method'),
-      mcpNameHeader: header(req, 'mcp-name'),
+      protocolVersionHeader: standard.protocolVersion,
+      mcpMethodHeader: standard.method,
+      mcpNameHeader: standard.name,
       body: parsed,
     });
     switch (route.kind) {
-      case 'reject': {
-        const id = idOf(parsed);
-        const error = route.data === undefined ? { code: route.code, message: route.message } : { code: route.code, message: route.message, data: route.data };
-        markRpcError(res);
-        return send(res, route.httpStatus, JSON.stringify({ jsonrpc: '2.0', id, error }));
-      }
+      case 'reject':
+        return writeRpcError(res, route.httpStatus, jsonHeaders, idOf(parsed), route);
       case 'modern':
         log.era = 'modern';
         log.mcpMethod = route.message.method;
         // A subscription opened now would only hold the drain open until it is cut.
         if (state !== 'ready' && route.message.method === 'subscriptions/listen') return fail(res, 'DRAINING', idOf(parsed));
-        return modern.handle(res, route, {
-          protocolVersion: protocolVersionHeader,
-          method: header(req, 'mcp-method'),
-          name: header(req, 'mcp-name'),
-        });
+        return modern.handle(res, route, standard);
       case 'legacy':
-        return legacyPost(req, res, parsed, protocolVersionHeader, log);
+        return legacyPost(req, res, parsed, standard.protocolVersion, log);
     }
   };
 
@@ -200,9 +191,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const created = await sessions.create(initialize.params);
       if (created.kind === 'full') return fail(res, 'SESSIONS_FULL', initialize.id);
       const answer = JSON.stringify({ ...created.response, id: initialize.id });
-      if (created.kind === 'refused') return send(res, 200, answer);
+      if (created.kind === 'refused') return writeJson(res, 200, jsonHeaders, answer);
       log.session = created.logId;
-      return send(res, 200, answer, { 'mcp-session-id': created.id });
+      return writeJson(res, 200, { ...jsonHeaders, 'mcp-session-id': created.id }, answer);
     }
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) return fail(res, 'MISSING_SESSION_ID', idOf(parsed));

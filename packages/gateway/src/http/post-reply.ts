@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { markRpcError } from './rpc-error-mark.js';
+import { markRpcError, writeJson } from './json-response.js';
 import { RECONNECT_HINT_MS, SseStream } from './sse-stream.js';
 
 export type RequestId = string | number;
@@ -140,8 +140,7 @@ export class PostReply {
     const res = this.res;
     if (res !== undefined && !res.headersSent && !res.destroyed) {
       const body = this.batch ? `[${this.collected.join(',')}]` : (this.collected[0] ?? '');
-      res.writeHead(this.statusOf(), { ...this.options.jsonHeaders, 'content-length': Buffer.byteLength(body) });
-      res.end(body);
+      writeJson(res, this.statusOf(), this.options.jsonHeaders, body);
     }
     this.options.onComplete(this);
   }

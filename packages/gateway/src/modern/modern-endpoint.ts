@@ -5,6 +5,7 @@ import type { McpServerFactory } from '../hosting/server-factory.js';
 import { PostReply, type ReplyOptions, type RequestId } from '../http/post-reply.js';
 import type { SseStream } from '../http/sse-stream.js';
 import { GATEWAY_ERRORS } from '../errors.js';
+import { writeRpcError } from '../http/json-response.js';
 import { ListenRouter } from './listen-router.js';
 import { MODERN_REVISION, ModernChannel } from './modern-channel.js';
 
@@ -13,6 +14,8 @@ export interface ModernEndpointOptions {
   readonly heartbeatMs: number;
   readonly handlerTimeoutMs: number;
   readonly headers: Record<string, string>;
+  /** `headers` plus the JSON content type. */
+  readonly jsonHeaders: Record<string, string>;
   readonly streams: Set<SseStream>;
   readonly bus: ServerEventBus;
   readonly onError: (error: Error) => void;
@@ -63,7 +66,7 @@ export class ModernEndpoint {
     this.replyOptions = {
       heartbeatMs: options.heartbeatMs,
       headers: options.headers,
-      jsonHeaders: { ...options.headers, 'content-type': 'application/json' },
+      jsonHeaders: options.jsonHeaders,
       errorStatus: (code) => LADDER_STATUS[code],
       onStream: (stream) => options.streams.add(stream),
       onStreamClosed: (stream) => options.streams.delete(stream),
@@ -191,9 +194,7 @@ export class ModernEndpoint {
   }
 
   private answer(res: ServerResponse, status: number, id: RequestId | null, code: number, message: string, data?: unknown): void {
-    const body = JSON.stringify({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } });
-    res.writeHead(status, { ...this.options.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    writeRpcError(res, status, this.options.jsonHeaders, id, { code, message, data });
   }
 }
 
