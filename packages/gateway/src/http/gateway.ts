@@ -17,7 +17,6 @@ import { InboundClassifier } from './classify.js';
 import { createOriginGuard } from './origin-guard.js';
 import { hasRpcError, writeJson, writeRpcError } from './json-response.js';
 import { readBody } from './read-body.js';
-import type { SseStream } from './sse-stream.js';
 
 export type GatewayState = 'starting' | 'ready' | 'draining' | 'closed';
 
@@ -61,7 +60,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const bus = options.bus ?? new InMemoryServerEventBus((error) => logger.warn({ err: error }, 'event bus listener failed'));
   const baseHeaders: Record<string, string> = config.taskId === undefined ? {} : { 'mcp-fargate-task': config.taskId };
   const jsonHeaders: Record<string, string> = { ...baseHeaders, 'content-type': 'application/json' };
-  const streams = new Set<SseStream>();
   const onError = (error: Error, sessionId?: string): void => {
     logger.warn({ err: error, session: sessionId === undefined ? undefined : shortId(sessionId) }, 'hosted server error');
   };
@@ -75,7 +73,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       eventStoreSize: config.eventStoreSize,
       headers: baseHeaders,
       jsonHeaders,
-      streams,
       onError,
     },
   );
@@ -85,7 +82,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     handlerTimeoutMs: config.handlerTimeoutMs,
     headers: baseHeaders,
     jsonHeaders,
-    streams,
     bus,
     onError,
   });
@@ -354,7 +350,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     drain() {
       closing ??= (async () => {
         state = 'draining';
-        logger.info({ inFlight, streams: streams.size }, 'draining');
+        logger.info({ inFlight, pendingRequests: sessions.pendingRequests }, 'draining');
         // The listener stays open until the end: a client answering a sampling
         // request in flight must still reach this task, and a new client is
         // told 503 + Retry-After rather than refused.

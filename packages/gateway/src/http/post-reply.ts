@@ -26,8 +26,6 @@ export interface ReplyOptions {
   readonly headers: Record<string, string>;
   /** The headers of a JSON answer, without its length. */
   readonly jsonHeaders: Record<string, string>;
-  readonly onStream: (stream: SseStream) => void;
-  readonly onStreamClosed: (stream: SseStream) => void;
   /** The HTTP status for a lone JSON error response with this JSON-RPC code; 200 when absent. */
   readonly errorStatus?: ((code: number) => number | undefined) | undefined;
   /** Called once every awaited response has been delivered. */
@@ -121,8 +119,7 @@ export class PostReply {
     this.upgraded = true;
     const res = this.res;
     if (res !== undefined && !res.headersSent && !res.destroyed) {
-      this.stream = new SseStream(res, this.options.heartbeatMs, this.options.onStreamClosed, this.options.headers);
-      this.options.onStream(this.stream);
+      this.stream = new SseStream(res, this.options.heartbeatMs, this.options.headers);
       const log = this.log;
       if (log?.prime === true) this.stream.prime(log.events.primeId(log.streamNo), RECONNECT_HINT_MS);
     }

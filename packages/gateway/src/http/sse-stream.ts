@@ -15,14 +15,14 @@ export class SseStream {
   constructor(
     private readonly res: ServerResponse,
     heartbeatMs: number,
-    private readonly onClosed: (stream: SseStream) => void,
-    headers: Record<string, string> = {},
+    headers: Record<string, string>,
+    private readonly onClosed: () => void = () => {},
   ) {
     // 'close' has already fired for a client that left before the stream opened:
     // the stream is over as soon as its owner has registered it.
     if (res.destroyed || res.closed) {
       this.ended = true;
-      queueMicrotask(() => this.onClosed(this));
+      queueMicrotask(() => this.onClosed());
       return;
     }
     res.writeHead(200, {
@@ -66,6 +66,6 @@ export class SseStream {
     this.heartbeat = undefined;
     if (this.ended) return;
     this.ended = true;
-    this.onClosed(this);
+    this.onClosed();
   }
 }

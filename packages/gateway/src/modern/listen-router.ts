@@ -16,7 +16,6 @@ export interface ListenOptions {
   readonly heartbeatMs: number;
   readonly headers: Record<string, string>;
   readonly maxSubscriptions: number;
-  readonly streams: Set<SseStream>;
   /**
    * A client listens for updates of these resources: returns the function
    * that ends its interest, or undefined when the gateway watches too many
@@ -83,16 +82,7 @@ export class ListenRouter {
         stream.end();
       }
     };
-    const stream = new SseStream(
-      res,
-      this.options.heartbeatMs,
-      (closed) => {
-        this.options.streams.delete(closed);
-        teardown(false);
-      },
-      this.options.headers,
-    );
-    this.options.streams.add(stream);
+    const stream = new SseStream(res, this.options.heartbeatMs, this.options.headers, () => teardown(false));
     stream.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: stamp({ notifications: honored }) }));
     if (Object.keys(honored).length === 0) {
       teardown(true);

@@ -3,7 +3,6 @@ import type { InboundModernRoute, ServerEventBus } from '@modelcontextprotocol/s
 import { UnsupportedProtocolVersionError } from '@modelcontextprotocol/server';
 import type { McpServerFactory } from '../hosting/server-factory.js';
 import { PostReply, type ReplyOptions, type RequestId } from '../http/post-reply.js';
-import type { SseStream } from '../http/sse-stream.js';
 import { GATEWAY_ERRORS } from '../errors.js';
 import { writeRpcError } from '../http/json-response.js';
 import { ListenRouter } from './listen-router.js';
@@ -16,7 +15,6 @@ export interface ModernEndpointOptions {
   readonly headers: Record<string, string>;
   /** `headers` plus the JSON content type. */
   readonly jsonHeaders: Record<string, string>;
-  readonly streams: Set<SseStream>;
   readonly bus: ServerEventBus;
   readonly onError: (error: Error) => void;
 }
@@ -68,8 +66,6 @@ export class ModernEndpoint {
       headers: options.headers,
       jsonHeaders: options.jsonHeaders,
       errorStatus: (code) => LADDER_STATUS[code],
-      onStream: (stream) => options.streams.add(stream),
-      onStreamClosed: (stream) => options.streams.delete(stream),
     };
   }
 
@@ -85,7 +81,6 @@ export class ModernEndpoint {
       heartbeatMs: options.heartbeatMs,
       headers: options.headers,
       maxSubscriptions: MAX_LISTENS,
-      streams: options.streams,
       onResourceInterest: (uris) => {
         const fresh = uris.filter((uri) => !interest.has(uri));
         if (interest.size + fresh.length > MAX_WATCHED_URIS) return undefined;

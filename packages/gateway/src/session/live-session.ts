@@ -15,7 +15,6 @@ export interface LiveSessionHost {
   readonly eventStoreSize: number;
   readonly headers: Record<string, string>;
   readonly jsonHeaders: Record<string, string>;
-  readonly streams: Set<SseStream>;
   onError(error: Error, sessionId: string): void;
 }
 
@@ -92,8 +91,6 @@ export class LiveSession {
       heartbeatMs: host.heartbeatMs,
       headers: host.headers,
       jsonHeaders: host.jsonHeaders,
-      onStream: (stream) => host.streams.add(stream),
-      onStreamClosed: (stream) => host.streams.delete(stream),
       onComplete: (reply) => {
         if (reply.streamNo !== undefined) this.openReplies.delete(reply.streamNo);
       },
@@ -287,17 +284,7 @@ export class LiveSession {
   }
 
   private openStream(res: ServerResponse, onClosed: () => void): SseStream {
-    const stream = new SseStream(
-      res,
-      this.host.heartbeatMs,
-      (closed) => {
-        this.host.streams.delete(closed);
-        onClosed();
-      },
-      this.host.headers,
-    );
-    this.host.streams.add(stream);
-    return stream;
+    return new SseStream(res, this.host.heartbeatMs, this.host.headers, onClosed);
   }
 
   private armTimeout(id: RequestId, method: string): void {
