@@ -105,8 +105,8 @@ export default createDemoServer;
 
 /**
  * Every schema is built once for all instances: the factory runs per session,
- * and a JSON Schema compiled per instance costs a millisecond and stays in the
- * validator's cache for good.
+ * and a JSON Schema compiled per instance is compiled again each time and
+ * stays in the validator's cache for good.
  */
 const SCHEMAS = {
     echo: z.object({ text: z.string() }),

@@ -17,7 +17,8 @@ const ENVELOPES_REMEMBERED = 1024;
 /**
  * The SDK's own era classification (`classifyInboundRequest`), with the two
  * common cases decided without running its full validation on every request
- * (about 13 µs each, most of it schema checks that cannot fail for them):
+ * (a visible share of the per-request profile, `node bench/dist/run.js --cpu-prof`,
+ * most of it schema checks that cannot fail for them):
  *
  * - a single request or notification with no envelope claim in `_meta` and no
  *   modern protocol-version header is 2025-era traffic (`initialize` included);
