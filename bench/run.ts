@@ -78,9 +78,7 @@ const SESSION_PAIR: LoadRequest[] = [
   { method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true },
   { method: 'POST', path: '/mcp', headers: legacyHeaders(), body: initializedNotificationBody(), sendSession: true },
 ];
-const INITIALIZE_ONLY: LoadRequest[] = [
-  { method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true },
-];
+const INITIALIZE_ONLY: LoadRequest[] = [{ method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true }];
 
 // ---------------------------------------------------------------------------------------------
 // Records (also the JSON schema of bench/results/*.json)
@@ -355,30 +353,38 @@ async function callFigures(
             const label = `${name} ${scenario.mode} @${options.connections}`;
             log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
             try {
-              const { result, serverCpuShare, otherCpu } = await measure(target, {
-                origin: target.origin,
-                requests: subject.requests,
-                idReplacement: subject.uniqueIds,
-                connections: options.connections,
-                warmupSec: options.warmupSec,
-                durationSec: options.durationSec,
-                maxSec: options.durationSec + 30,
-              }, label);
+              const { result, serverCpuShare, otherCpu } = await measure(
+                target,
+                {
+                  origin: target.origin,
+                  requests: subject.requests,
+                  idReplacement: subject.uniqueIds,
+                  connections: options.connections,
+                  warmupSec: options.warmupSec,
+                  durationSec: options.durationSec,
+                  maxSec: options.durationSec + 30,
+                },
+                label,
+              );
               flagBadResponses(label, result);
               const record: CallRecord = { target: name, mode: scenario.mode, connections: options.connections, result, serverCpuShare, otherCpu };
               throughput.push(record);
               log(`${label}: ${fmtInt(result.okPerSec)} req/s, p50 ${fmtMs(result.latencyMs.p50)} ms, non-2xx ${result.non2xx}`);
               if (plain !== undefined && target !== plain.target) {
                 const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
-                const paired = await measure(plain.target, {
-                  origin: plain.target.origin,
-                  requests: plain.requests,
-                  idReplacement: plain.uniqueIds,
-                  connections: options.connections,
-                  warmupSec: Math.min(options.warmupSec, 1),
-                  durationSec: options.durationSec,
-                  maxSec: options.durationSec + 30,
-                }, ceilingLabel);
+                const paired = await measure(
+                  plain.target,
+                  {
+                    origin: plain.target.origin,
+                    requests: plain.requests,
+                    idReplacement: plain.uniqueIds,
+                    connections: options.connections,
+                    warmupSec: Math.min(options.warmupSec, 1),
+                    durationSec: options.durationSec,
+                    maxSec: options.durationSec + 30,
+                  },
+                  ceilingLabel,
+                );
                 flagBadResponses(ceilingLabel, paired.result);
                 record.pairedCeiling = paired.result;
                 log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
@@ -446,9 +452,7 @@ async function heapFigures(options: BenchOptions, targets: Set<TargetName>): Pro
       // LIVE_SERVER_IDLE_MS: the gateway keeps up to MAX_LIVE_SERVERS (1000) recently used McpServer
       // instances warm for LIVE_SERVER_IDLE_MS (60 s); an idle session has none, so let them expire fast.
       const env =
-        name === 'gateway'
-          ? gatewayEnv(options, { MAX_SESSIONS: String(sessions * 2 + 10_000), LIVE_SERVER_IDLE_MS: String(HEAP_LIVE_SERVER_IDLE_MS) })
-          : {};
+        name === 'gateway' ? gatewayEnv(options, { MAX_SESSIONS: String(sessions * 2 + 10_000), LIVE_SERVER_IDLE_MS: String(HEAP_LIVE_SERVER_IDLE_MS) }) : {};
       target = await TargetProcess.start(name, { env });
     } catch (error) {
       record.error = `did not start: ${errorText(error)}`;
@@ -517,15 +521,19 @@ async function initFigures(options: BenchOptions, targets: Set<TargetName>): Pro
       await openLegacySession(target.mcpUrl);
       const label = `${name} initialize @${options.connections}`;
       log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
-      const { result, serverCpuShare, otherCpu } = await measure(target, {
-        origin: target.origin,
-        connections: options.connections,
-        warmupSec: options.warmupSec,
-        durationSec: options.durationSec,
-        maxSec: options.durationSec + 30,
-        requests: INITIALIZE_ONLY,
-        idReplacement: false,
-      }, label);
+      const { result, serverCpuShare, otherCpu } = await measure(
+        target,
+        {
+          origin: target.origin,
+          connections: options.connections,
+          warmupSec: options.warmupSec,
+          durationSec: options.durationSec,
+          maxSec: options.durationSec + 30,
+          requests: INITIALIZE_ONLY,
+          idReplacement: false,
+        },
+        label,
+      );
       flagBadResponses(label, result);
       record.result = result;
       record.serverCpuShare = serverCpuShare;
@@ -608,7 +616,20 @@ function printReport(
     );
     out.push(
       renderTable(
-        ['target / mode', 'req/s', 'plain req/s', 'vs plain-echo', 'p50 ms', 'p99 ms', 'p50 vs plain', 'server CPU', 'load CPU', 'other CPU', 'non-2xx', 'errors'],
+        [
+          'target / mode',
+          'req/s',
+          'plain req/s',
+          'vs plain-echo',
+          'p50 ms',
+          'p99 ms',
+          'p50 vs plain',
+          'server CPU',
+          'load CPU',
+          'other CPU',
+          'non-2xx',
+          'errors',
+        ],
         throughput.map((record) => {
           const r = record.result;
           const label = `${record.target} ${record.mode}`;
@@ -635,9 +656,7 @@ function printReport(
   }
 
   if (latency.length > 0) {
-    out.push(
-      `\ntools/call of echo, 1 connection (${options.latencyRounds} paired rounds of ${options.latencyRoundSec} s: target, then plain-echo; medians)`,
-    );
+    out.push(`\ntools/call of echo, 1 connection (${options.latencyRounds} paired rounds of ${options.latencyRoundSec} s: target, then plain-echo; medians)`);
     out.push(
       renderTable(
         ['target / mode', 'p50 ms', 'p99 ms', 'plain p50 ms', 'added p50 ms', 'p50 vs plain', 'non-2xx'],
@@ -734,9 +753,7 @@ function printReport(
   const goals: GoalRecord[] = [];
   const judge = (goal: string, value: number | undefined, text: string, ok: (value: number) => boolean): void => {
     goals.push(
-      value === undefined || !Number.isFinite(value)
-        ? { goal, measured: 'n/a', status: 'n/a' }
-        : { goal, measured: text, status: ok(value) ? 'pass' : 'FAIL' },
+      value === undefined || !Number.isFinite(value) ? { goal, measured: 'n/a', status: 'n/a' } : { goal, measured: text, status: ok(value) ? 'pass' : 'FAIL' },
     );
   };
   for (const mode of ['legacy-session', 'modern']) {
@@ -758,13 +775,18 @@ function printReport(
   const gatewayStart = starts.find((record) => record.process.startsWith('gateway'))?.medianMs;
   judge('gateway start to /healthz 200 <= 300 ms', gatewayStart, `${fmtMs(gatewayStart, 1)} ms`, (v) => v <= 300);
   out.push('\ngoals');
-  out.push(renderTable(['goal', 'measured', 'status'], goals.map((goal) => [goal.goal, goal.measured, goal.status])));
+  out.push(
+    renderTable(
+      ['goal', 'measured', 'status'],
+      goals.map((goal) => [goal.goal, goal.measured, goal.status]),
+    ),
+  );
 
   if (warnings.length > 0) {
     out.push('\nwarnings');
     for (const warning of warnings) out.push(`- ${warning}`);
   }
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
   return goals;
 }
 
@@ -801,15 +823,19 @@ async function profile(options: BenchOptions, spec: string, resultsDir: string, 
   try {
     const requests = await scenario.prepare(target);
     log(`profiling ${scenario.target} ${scenario.mode} @${options.connections}: ${options.warmupSec + options.durationSec} s`);
-    ({ result } = await measure(target, {
-      origin: target.origin,
-      connections: options.connections,
-      warmupSec: options.warmupSec,
-      durationSec: options.durationSec,
-      maxSec: options.durationSec + 30,
-      requests,
-      idReplacement: scenario.uniqueIds,
-    }, 'profile'));
+    ({ result } = await measure(
+      target,
+      {
+        origin: target.origin,
+        connections: options.connections,
+        warmupSec: options.warmupSec,
+        durationSec: options.durationSec,
+        maxSec: options.durationSec + 30,
+        requests,
+        idReplacement: scenario.uniqueIds,
+      },
+      'profile',
+    ));
   } finally {
     await target.stop(20_000);
   }
@@ -820,11 +846,17 @@ async function profile(options: BenchOptions, spec: string, resultsDir: string, 
     `\nCPU profile of ${scenario.target} ${scenario.mode} under ${options.connections} connections: ${fmtInt(result.okPerSec)} req/s while profiled, ${(summary.idleShare * 100).toFixed(1)}% of samples idle`,
     `profile: ${join(dir, file)}`,
     '\ntop self time by function',
-    renderTable(['function', 'self ms', 'share'], summary.functions.map((entry) => [entry.name, fmtMs(entry.ms, 0), fmtShare(entry.share)])),
+    renderTable(
+      ['function', 'self ms', 'share'],
+      summary.functions.map((entry) => [entry.name, fmtMs(entry.ms, 0), fmtShare(entry.share)]),
+    ),
     '\ntop self time by package',
-    renderTable(['package', 'self ms', 'share'], summary.packages.map((entry) => [entry.name, fmtMs(entry.ms, 0), fmtShare(entry.share)])),
+    renderTable(
+      ['package', 'self ms', 'share'],
+      summary.packages.map((entry) => [entry.name, fmtMs(entry.ms, 0), fmtShare(entry.share)]),
+    ),
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
   writeFileSync(join(dir, 'summary.json'), JSON.stringify({ scenario: spec, result, summary }, null, 2));
 }
 
@@ -873,7 +905,7 @@ async function main(): Promise<void> {
   const file = join(resultsDir, `${stamp}.json`);
   writeFileSync(
     file,
-    JSON.stringify(
+    `${JSON.stringify(
       {
         version: 1,
         startedAt: startedAt.toISOString(),
@@ -897,7 +929,7 @@ async function main(): Promise<void> {
       },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
   process.stdout.write(`\nresults: ${file}\n`);
 }

@@ -33,16 +33,28 @@ function origin(url: string): string {
   if (url.startsWith('node:')) {
     // node:internal/deps/undici/undici -> node:internal/deps/undici; node:internal/streams/writable -> node:internal/streams
     const parts = url.slice(5).split('/');
-    return 'node:' + parts.slice(0, parts[1] === 'deps' ? 3 : 2).join('/');
+    return `node:${parts.slice(0, parts[1] === 'deps' ? 3 : 2).join('/')}`;
   }
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match?.[1] !== undefined) return match[1];
-  return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+  return url
+    .replace(/^file:\/\//, '')
+    .split('/')
+    .slice(-2)
+    .join('/');
 }
 
 function shortUrl(url: string): string {
   const match = /node_modules\/(.*)$/.exec(url);
-  return (match?.[1] ?? url.replace(/^file:\/\//, '').split('/').slice(-2).join('/')) || '(native)';
+  return (
+    (match?.[1] ??
+      url
+        .replace(/^file:\/\//, '')
+        .split('/')
+        .slice(-2)
+        .join('/')) ||
+    '(native)'
+  );
 }
 
 export function summariseProfile(path: string, top = 12): ProfileSummary {

@@ -58,7 +58,4 @@ export interface LoadResult {
   autocannon: { requestsAverage: number; latencyP50: number; latencyP99: number; non2xx: number };
 }
 
-export type WorkerMessage =
-  | { type: 'measuring' }
-  | { type: 'result'; result: LoadResult }
-  | { type: 'error'; message: string };
+export type WorkerMessage = { type: 'measuring' } | { type: 'result'; result: LoadResult } | { type: 'error'; message: string };

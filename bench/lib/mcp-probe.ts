@@ -1,13 +1,6 @@
 // Single verified requests made before any load run: a benchmark of 400s is worthless, so every
 // scenario first gets one real answer checked for status and body.
-import {
-  ECHO_TEXT,
-  type Headers,
-  initializeBody,
-  initializedNotificationBody,
-  initializeHeaders,
-  legacyHeaders,
-} from './mcp-messages.js';
+import { ECHO_TEXT, type Headers, initializeBody, initializedNotificationBody, initializeHeaders, legacyHeaders } from './mcp-messages.js';
 
 export class ProbeError extends Error {
   override name = 'ProbeError';

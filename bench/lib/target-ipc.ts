@@ -59,7 +59,7 @@ export function serveTarget(start: () => Promise<StartedServer>): void {
         if (message.type === 'stop') {
           // Exit normally (not by signal) so --cpu-prof can write its profile.
           const timer = setTimeout(() => process.exit(0), 2000);
-          server.close().finally(() => {
+          void server.close().finally(() => {
             clearTimeout(timer);
             process.exit(0);
           });

@@ -24,7 +24,10 @@ export function targetScript(name: string): string {
 
 /** The most telling line of a failed child's stderr (the first error line, else the last line). */
 function reasonFrom(stderr: string, fallback: string): string {
-  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const errorLine = lines.find((line) => /error|cannot|not found/i.test(line) && !line.startsWith('at '));
   return (errorLine ?? lines.at(-1) ?? fallback).slice(0, 300);
 }

@@ -11,8 +11,6 @@ function extraEnv(): Record<string, string> {
 }
 
 serveTarget(async () => {
-  const gateway = await startGateway(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extraEnv() }),
-  );
+  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extraEnv() }));
   return { port: gateway.port, close: () => gateway.close() };
 });

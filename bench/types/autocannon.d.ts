@@ -9,12 +9,7 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     setupRequest?: (request: AutocannonRequest, context: Record<string, unknown>) => AutocannonRequest | undefined;
-    onResponse?: (
-      status: number,
-      body: string,
-      context: Record<string, unknown>,
-      headers: Record<string, string | string[]>,
-    ) => void;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
   }
 
   export interface AutocannonOptions {
@@ -69,9 +64,6 @@ declare module 'autocannon' {
     stop(): void;
   }
 
-  function autocannon(
-    options: AutocannonOptions,
-    callback: (error: Error | null, result: AutocannonResult) => void,
-  ): Instance;
+  function autocannon(options: AutocannonOptions, callback: (error: Error | null, result: AutocannonResult) => void): Instance;
   export default autocannon;
 }

@@ -57,8 +57,14 @@ describe('deployment config', () => {
   test('WHEN the file is not JSON THEN the error names the file', () => {
     const path = join(tempDir('config'), 'mcp-fargate.config.json');
     writeFileSync(path, '{ "serviceName": ');
-    assert.throws(() => loadDeploymentConfig(path), (e: unknown) => e instanceof McpFargateError && e.message.includes(`${path}: is not valid JSON`));
-    assert.throws(() => loadDeploymentConfig(`${path}.missing`), (e: unknown) => e instanceof McpFargateError && e.message.includes('cannot be read'));
+    assert.throws(
+      () => loadDeploymentConfig(path),
+      (e: unknown) => e instanceof McpFargateError && e.message.includes(`${path}: is not valid JSON`),
+    );
+    assert.throws(
+      () => loadDeploymentConfig(`${path}.missing`),
+      (e: unknown) => e instanceof McpFargateError && e.message.includes('cannot be read'),
+    );
   });
 
   test('WHEN a field is unknown (a typo) THEN it is an error listing the known fields', () => {
@@ -69,7 +75,11 @@ describe('deployment config', () => {
   test('WHEN required fields are missing or mistyped THEN each is named', () => {
     rejects('MCPF_CDK_CONFIG_INVALID', (c) => delete c.serviceName, 'serviceName is required');
     rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.task.cpu = '512'), 'task.cpu must be a number, got "512"');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.loadBalancer.scheme = 'public'), 'loadBalancer.scheme must be one of "internet-facing", "internal", got "public"');
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.loadBalancer.scheme = 'public'),
+      'loadBalancer.scheme must be one of "internet-facing", "internal", got "public"',
+    );
   });
 
   test('WHEN the image digest is missing or latest THEN the image rules apply with config field names', () => {
@@ -81,11 +91,7 @@ describe('deployment config', () => {
     rejects('MCPF_CDK_TASK_SIZE_INVALID', (c) => (c.task.memoryMiB = 512), 'task.memoryMiB 512 MiB');
     rejects('MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED', (c) => delete c.loadBalancer.certificateArn, 'loadBalancer.certificateArn is required');
     rejects('MCPF_CDK_STICKINESS_DURATION_INVALID', (c) => (c.stickiness.durationSeconds = 0), 'stickiness.durationSeconds');
-    rejects(
-      'MCPF_CDK_SECRET_JSON_KEY_ON_STRING',
-      (c) => (c.secrets.GITHUB_TOKEN.format = 'string'),
-      'secrets.GITHUB_TOKEN.jsonKey',
-    );
+    rejects('MCPF_CDK_SECRET_JSON_KEY_ON_STRING', (c) => (c.secrets.GITHUB_TOKEN.format = 'string'), 'secrets.GITHUB_TOKEN.jsonKey');
     rejects('MCPF_CDK_ENV_CARRIES_SECRET', (c) => (c.environment.DB_PASSWORD = 'hunter2'), 'environment.DB_PASSWORD');
     rejects('MCPF_CDK_LOG_RETENTION_INVALID', (c) => (c.logs.retentionDays = 31), 'logs.retentionDays', 'got 31');
     rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.stickiness = { type: 'off', durationSeconds: 60 }), 'stickiness has durationSeconds');
@@ -93,10 +99,14 @@ describe('deployment config', () => {
 
   test('WHEN an existing VPC is named THEN new-VPC fields conflict and account/region are required', () => {
     rejects('MCPF_CDK_VPC_CONFLICT', (c) => (c.network.vpcId = 'vpc-0123456789abcdef0'), 'network.egress');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => {
-      c.network = { vpcId: 'vpc-0123456789abcdef0' };
-      delete c.account;
-    }, 'network.vpcId needs account and region');
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => {
+        c.network = { vpcId: 'vpc-0123456789abcdef0' };
+        delete c.account;
+      },
+      'network.vpcId needs account and region',
+    );
   });
 
   test('WHEN several fields are wrong THEN all are reported at once', () => {

@@ -59,9 +59,7 @@ export interface DeploymentConfig {
     | { readonly type: 'off' }
     | { readonly type: 'lb-cookie'; readonly durationSeconds: number }
     | { readonly type: 'app-cookie'; readonly cookieName: string; readonly durationSeconds: number };
-  readonly network:
-    | { readonly egress: 'nat' | 'vpc-endpoints'; readonly natGateways?: number; readonly maxAzs?: number }
-    | { readonly vpcId: string };
+  readonly network: { readonly egress: 'nat' | 'vpc-endpoints'; readonly natGateways?: number; readonly maxAzs?: number } | { readonly vpcId: string };
   readonly logs: { readonly retentionDays: number };
   readonly alarms: {
     readonly snsTopicArn?: string;
@@ -103,8 +101,21 @@ export function loadDeploymentConfig(path: string): DeploymentConfig {
 export function parseDeploymentConfig(json: unknown, source = 'mcp-fargate.config.json'): DeploymentConfig {
   const r = new Reader(source);
   const root = r.object('', json, [
-    '$schema', 'serviceName', 'stackName', 'account', 'region', 'image', 'task', 'scaling', 'environment', 'secrets',
-    'loadBalancer', 'stickiness', 'network', 'logs', 'alarms',
+    '$schema',
+    'serviceName',
+    'stackName',
+    'account',
+    'region',
+    'image',
+    'task',
+    'scaling',
+    'environment',
+    'secrets',
+    'loadBalancer',
+    'stickiness',
+    'network',
+    'logs',
+    'alarms',
   ]);
   const serviceName = r.string('serviceName', root.serviceName);
   r.rule(() => validateServiceName(r.label('serviceName'), serviceName));
@@ -187,8 +198,14 @@ export function parseDeploymentConfig(json: unknown, source = 'mcp-fargate.confi
   }
 
   const lbJson = r.object('loadBalancer', root.loadBalancer ?? {}, [
-    'scheme', 'certificateArn', 'domainName', 'hostedZone', 'allowedCidrs', 'allowedPrefixListIds',
-    'insecureHttpForTesting', 'idleTimeoutSeconds',
+    'scheme',
+    'certificateArn',
+    'domainName',
+    'hostedZone',
+    'allowedCidrs',
+    'allowedPrefixListIds',
+    'insecureHttpForTesting',
+    'idleTimeoutSeconds',
   ]);
   const scheme = r.optionalEnum('loadBalancer.scheme', lbJson.scheme, ['internet-facing', 'internal'] as const) ?? 'internet-facing';
   const certificateArn = r.optionalString('loadBalancer.certificateArn', lbJson.certificateArn);
@@ -207,12 +224,16 @@ export function parseDeploymentConfig(json: unknown, source = 'mcp-fargate.confi
     }
   }
   const allowedCidrs = r.stringArray('loadBalancer.allowedCidrs', lbJson.allowedCidrs);
-  allowedCidrs.forEach((cidr, i) => r.rule(() => validateCidr(r.label(`loadBalancer.allowedCidrs[${i}]`), cidr)));
+  for (const [i, cidr] of allowedCidrs.entries()) r.rule(() => validateCidr(r.label(`loadBalancer.allowedCidrs[${i}]`), cidr));
   const allowedPrefixListIds = r.stringArray('loadBalancer.allowedPrefixListIds', lbJson.allowedPrefixListIds);
-  allowedPrefixListIds.forEach((pl, i) => r.rule(() => validatePrefixListId(r.label(`loadBalancer.allowedPrefixListIds[${i}]`), pl)));
+  for (const [i, pl] of allowedPrefixListIds.entries()) r.rule(() => validatePrefixListId(r.label(`loadBalancer.allowedPrefixListIds[${i}]`), pl));
   const insecureHttpForTesting = r.optionalBoolean('loadBalancer.insecureHttpForTesting', lbJson.insecureHttpForTesting) ?? false;
   if (insecureHttpForTesting && (certificateArn !== undefined || domainName !== undefined)) {
-    r.fail('loadBalancer.insecureHttpForTesting', 'serves plain HTTP, so certificateArn and domainName would go unused; drop one side', 'MCPF_CDK_HTTP_CONFLICT');
+    r.fail(
+      'loadBalancer.insecureHttpForTesting',
+      'serves plain HTTP, so certificateArn and domainName would go unused; drop one side',
+      'MCPF_CDK_HTTP_CONFLICT',
+    );
   }
   if (!insecureHttpForTesting && certificateArn === undefined && hostedZone === undefined) {
     r.fail(
@@ -415,10 +436,7 @@ class Reader {
     const first = this.problems[0];
     if (first === undefined) return;
     const lines = this.problems.map((p) => `  - ${p.message}`).join('\n');
-    throw new McpFargateError(
-      first.code,
-      this.problems.length === 1 ? first.message : `${this.source} has ${this.problems.length} problems:\n${lines}`,
-    );
+    throw new McpFargateError(first.code, this.problems.length === 1 ? first.message : `${this.source} has ${this.problems.length} problems:\n${lines}`);
   }
 }
 

@@ -29,16 +29,12 @@ export function allowedMemoryMiB(cpu: number): readonly number[] | undefined {
 export function validateTaskSize(where: { cpu: string; memory: string }, cpu: number, memoryMiB: number): void {
   const memories = ALLOWED_MEMORY_MIB.get(cpu);
   if (memories === undefined) {
-    throw new McpFargateError(
-      'MCPF_CDK_TASK_SIZE_INVALID',
-      `${where.cpu} must be one of ${[...ALLOWED_MEMORY_MIB.keys()].join(', ')} CPU units, got ${cpu}`,
-    );
+    throw new McpFargateError('MCPF_CDK_TASK_SIZE_INVALID', `${where.cpu} must be one of ${[...ALLOWED_MEMORY_MIB.keys()].join(', ')} CPU units, got ${cpu}`);
   }
   if (!memories.includes(memoryMiB)) {
     throw new McpFargateError(
       'MCPF_CDK_TASK_SIZE_INVALID',
-      `${where.memory} ${memoryMiB} MiB is not allowed with ${where.cpu} ${cpu}; Fargate accepts ` +
-        `${describe(memories)} MiB with ${cpu} CPU units`,
+      `${where.memory} ${memoryMiB} MiB is not allowed with ${where.cpu} ${cpu}; Fargate accepts ` + `${describe(memories)} MiB with ${cpu} CPU units`,
     );
   }
 }

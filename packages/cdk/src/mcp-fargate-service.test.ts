@@ -7,17 +7,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import {
-  CERTIFICATE_ARN,
-  DIGEST,
-  ENV,
-  EXISTING_VPC_CONTEXT,
-  EXISTING_VPC_ID,
-  KMS_KEY_ARN,
-  SECRET_COMPLETE_ARN,
-  TOPIC_ARN,
-  testApp,
-} from '../test/fixtures.js';
+import { CERTIFICATE_ARN, DIGEST, ENV, EXISTING_VPC_CONTEXT, EXISTING_VPC_ID, KMS_KEY_ARN, SECRET_COMPLETE_ARN, TOPIC_ARN, testApp } from '../test/fixtures.js';
 import { GATEWAY_METRICS } from './gateway-metrics.js';
 import { McpFargateService } from './mcp-fargate-service.js';
 
@@ -141,7 +131,10 @@ describe('3. task definition', () => {
     );
     assert.deepEqual(
       c.Environment.filter((e: { Name: string }) => e.Name === 'PORT' || e.Name === 'HOST'),
-      [{ Name: 'PORT', Value: '8080' }, { Name: 'HOST', Value: '0.0.0.0' }],
+      [
+        { Name: 'PORT', Value: '8080' },
+        { Name: 'HOST', Value: '0.0.0.0' },
+      ],
     );
   });
 
@@ -171,9 +164,7 @@ describe('3. task definition', () => {
 describe('4. secrets', () => {
   const executionStatements = () => {
     const roleRef = only(publicCase.template, 'AWS::ECS::TaskDefinition').Properties.ExecutionRoleArn['Fn::GetAtt'][0];
-    const policies = Object.values(publicCase.template.findResources('AWS::IAM::Policy')).filter((p) =>
-      JSON.stringify(p.Properties.Roles).includes(roleRef),
-    );
+    const policies = Object.values(publicCase.template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes(roleRef));
     assert.equal(policies.length, 1);
     return (policies[0] as { Properties: { PolicyDocument: { Statement: any[] } } }).Properties.PolicyDocument.Statement;
   };
@@ -192,10 +183,7 @@ describe('4. secrets', () => {
     const statements = executionStatements().filter((s) => JSON.stringify(s.Action).includes('secretsmanager'));
     assert.equal(statements.length, 1);
     assert.equal(statements[0].Action, 'secretsmanager:GetSecretValue');
-    assert.deepEqual(statements[0].Resource, [
-      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/github-??????',
-      SECRET_COMPLETE_ARN,
-    ]);
+    assert.deepEqual(statements[0].Resource, ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/github-??????', SECRET_COMPLETE_ARN]);
   });
 
   test('THEN a customer key adds kms:Decrypt on that key, only via Secrets Manager', () => {
@@ -261,9 +249,7 @@ describe('6. load balancer', () => {
     assert.equal(https.Certificates.length, 1);
     assert.equal(https.DefaultActions[0].Type, 'forward');
     const http = only(publicCase.template, 'AWS::ElasticLoadBalancingV2::Listener', { Port: 80 }).Properties;
-    assert.deepEqual(http.DefaultActions, [
-      { Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } },
-    ]);
+    assert.deepEqual(http.DefaultActions, [{ Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } }]);
     const internalHttps = only(internalCase.template, 'AWS::ElasticLoadBalancingV2::Listener', { Port: 443 }).Properties;
     assert.deepEqual(internalHttps.Certificates, [{ CertificateArn: CERTIFICATE_ARN }]);
   });
@@ -279,7 +265,9 @@ describe('6. load balancer', () => {
 
   test('THEN only the allowed CIDRs and prefix lists reach the load balancer', () => {
     const sg = only(publicCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') }).Properties;
-    const [sgId] = Object.keys(publicCase.template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') } }));
+    const [sgId] = Object.keys(
+      publicCase.template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') } }),
+    );
     const separate = Object.values(publicCase.template.findResources('AWS::EC2::SecurityGroupIngress'))
       .map((r) => r.Properties)
       .filter((p) => p.GroupId['Fn::GetAtt']?.[0] === sgId);
@@ -296,10 +284,7 @@ describe('6. load balancer', () => {
 
   test('WHEN no CIDRs are given THEN an internal load balancer admits only its VPC, and a public one anyone', () => {
     const internalSg = only(internalCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') });
-    assert.deepEqual(
-      [...new Set((internalSg.Properties.SecurityGroupIngress as { CidrIp: string }[]).map((r) => r.CidrIp))],
-      ['10.0.0.0/16'],
-    );
+    assert.deepEqual([...new Set((internalSg.Properties.SecurityGroupIngress as { CidrIp: string }[]).map((r) => r.CidrIp))], ['10.0.0.0/16']);
     const httpSg = only(httpCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') });
     assert.deepEqual(httpSg.Properties.SecurityGroupIngress, [
       { CidrIp: '0.0.0.0/0', Description: 'MCP from anywhere', FromPort: 80, IpProtocol: 'tcp', ToPort: 80 },
@@ -309,7 +294,9 @@ describe('6. load balancer', () => {
   test('THEN only the load balancer reaches the tasks, on 8080', () => {
     const taskSg = only(publicCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP tasks') });
     assert.equal(taskSg.Properties.SecurityGroupIngress, undefined);
-    const [taskSgId] = Object.keys(publicCase.template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^MCP tasks') } }));
+    const [taskSgId] = Object.keys(
+      publicCase.template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^MCP tasks') } }),
+    );
     const rules = Object.values(publicCase.template.findResources('AWS::EC2::SecurityGroupIngress')).filter(
       (r) => r.Properties.GroupId['Fn::GetAtt']?.[0] === taskSgId,
     );
@@ -324,9 +311,10 @@ describe('6. load balancer', () => {
 describe('7. target group', () => {
   const attributesOf = (template: Template) =>
     Object.fromEntries(
-      (only(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.TargetGroupAttributes as { Key: string; Value: string }[]).map(
-        (a) => [a.Key, a.Value],
-      ),
+      (only(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.TargetGroupAttributes as { Key: string; Value: string }[]).map((a) => [
+        a.Key,
+        a.Value,
+      ]),
     );
 
   test('THEN it targets 8080 and health-checks /healthz every 10 s (5 s timeout, 2 healthy, 3 unhealthy, 200)', () => {

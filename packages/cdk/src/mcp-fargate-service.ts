@@ -370,8 +370,7 @@ function healthCheckCommand(port: number): string[] {
     'CMD',
     'node',
     '-e',
-    `fetch('http://127.0.0.1:${port}/healthz',{signal:AbortSignal.timeout(4000)})` +
-      '.then(r=>process.exit(r.ok?0:1),()=>process.exit(1))',
+    `fetch('http://127.0.0.1:${port}/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
   ];
 }
 
@@ -450,10 +449,7 @@ export class McpFargateService extends Construct {
     if (props.vpc !== undefined) {
       for (const prop of ['egress', 'natGateways', 'maxAzs'] as const) {
         if (props[prop] !== undefined) {
-          throw new McpFargateError(
-            'MCPF_CDK_VPC_CONFLICT',
-            `${at(prop)} configures a new VPC, but ${at('vpc')} is an existing one; drop ${prop}`,
-          );
+          throw new McpFargateError('MCPF_CDK_VPC_CONFLICT', `${at(prop)} configures a new VPC, but ${at('vpc')} is an existing one; drop ${prop}`);
         }
       }
     }
@@ -494,7 +490,7 @@ export class McpFargateService extends Construct {
     const allowedCidrs = props.allowedCidrs ?? [];
     const cidrKinds = allowedCidrs.map((cidr, i) => validateCidr(at(`allowedCidrs[${i}]`), cidr));
     const allowedPrefixLists = props.allowedPrefixListIds ?? [];
-    allowedPrefixLists.forEach((pl, i) => validatePrefixListId(at(`allowedPrefixListIds[${i}]`), pl));
+    for (const [i, pl] of allowedPrefixLists.entries()) validatePrefixListId(at(`allowedPrefixListIds[${i}]`), pl);
     const idleTimeout = props.idleTimeout ?? Duration.seconds(DEFAULTS.idleTimeoutSeconds);
     validateInteger(at('idleTimeout'), idleTimeout.toSeconds(), 1, 4000);
     const stickiness: McpStickiness = props.stickiness ?? { type: 'lb-cookie', duration: Duration.seconds(DEFAULTS.stickinessSeconds) };
@@ -506,14 +502,20 @@ export class McpFargateService extends Construct {
     for (const [name, value] of Object.entries(environment)) {
       validatePlainEnvironment(at('environment'), name, value);
       if (RESERVED_ENVIRONMENT.includes(name)) {
-        throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('environment')}.${name} is set by the construct (${name === 'PORT' ? 'use containerPort' : 'from its props'})`);
+        throw new McpFargateError(
+          'MCPF_CDK_ENV_RESERVED',
+          `${at('environment')}.${name} is set by the construct (${name === 'PORT' ? 'use containerPort' : 'from its props'})`,
+        );
       }
     }
     const secretsProp = props.secrets ?? {};
     for (const name of Object.keys(secretsProp)) {
       validateEnvironmentName(at('secrets'), name);
       if (name in environment || RESERVED_ENVIRONMENT.includes(name)) {
-        throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('secrets')}.${name} is also a plain environment variable; a name can only be one or the other`);
+        throw new McpFargateError(
+          'MCPF_CDK_ENV_RESERVED',
+          `${at('secrets')}.${name} is also a plain environment variable; a name can only be one or the other`,
+        );
       }
     }
     const http5xxThreshold = props.http5xxAlarmThreshold ?? DEFAULTS.http5xxAlarmThreshold;
@@ -535,8 +537,7 @@ export class McpFargateService extends Construct {
 
     // --- image --------------------------------------------------------------------------------------------------
     this.repository =
-      props.repository ??
-      new McpImageRepository(this, 'ImageRepository', { repositoryName: props.repositoryName, keepImages: props.keepImages }).repository;
+      props.repository ?? new McpImageRepository(this, 'ImageRepository', { repositoryName: props.repositoryName, keepImages: props.keepImages }).repository;
 
     // --- cluster, task definition, container --------------------------------------------------------------------
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -822,7 +823,11 @@ export class McpFargateService extends Construct {
       ...prefixLists.map((pl): [ec2.IPeer, string] => [ec2.Peer.prefixList(pl), pl]),
     ];
     if (peers.length === 0) {
-      peers.push(internetFacing ? [ec2.Peer.anyIpv4(), 'anywhere'] : [ec2.Peer.ipv4(this.node.tryFindChild('Vpc') === undefined ? this.vpc.vpcCidrBlock : NEW_VPC_CIDR), 'the VPC']);
+      peers.push(
+        internetFacing
+          ? [ec2.Peer.anyIpv4(), 'anywhere']
+          : [ec2.Peer.ipv4(this.node.tryFindChild('Vpc') === undefined ? this.vpc.vpcCidrBlock : NEW_VPC_CIDR), 'the VPC'],
+      );
     }
     const ports = insecureHttp ? [80] : [443, 80];
     for (const [peer, label] of peers) {
@@ -950,9 +955,7 @@ export class McpFargateService extends Construct {
         period: minute,
       });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 3 }),
-    );
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 3 }));
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Requests and 5xx (load balancer)',
@@ -962,9 +965,7 @@ export class McpFargateService extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Target response time',
-        left: ['p50', 'p90', 'p99'].map((statistic) =>
-          this.targetGroup.metrics.targetResponseTime({ period: minute, statistic, label: statistic }),
-        ),
+        left: ['p50', 'p90', 'p99'].map((statistic) => this.targetGroup.metrics.targetResponseTime({ period: minute, statistic, label: statistic })),
         leftAnnotations: [{ value: latencyThreshold.toMilliseconds() / 1000, label: 'p99 alarm threshold' }],
         width: 8,
       }),
@@ -980,10 +981,7 @@ export class McpFargateService extends Construct {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Service CPU and memory (%)',
-        left: [
-          this.service.metricCpuUtilization({ period: minute, label: 'CPU' }),
-          this.service.metricMemoryUtilization({ period: minute, label: 'memory' }),
-        ],
+        left: [this.service.metricCpuUtilization({ period: minute, label: 'CPU' }), this.service.metricMemoryUtilization({ period: minute, label: 'memory' })],
         leftYAxis: { min: 0, max: 100 },
         width: 8,
       }),
@@ -1085,4 +1083,3 @@ function formatOfSecretConstruct(secret: secretsmanager.ISecret): 'json' | 'stri
     return 'string';
   }
 }
-

@@ -51,8 +51,7 @@ export class McpFargateStack extends Stack {
         ? { vpc: ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: network.vpcId }) }
         : { egress: network.egress, natGateways: network.natGateways, maxAzs: network.maxAzs }),
       internetFacing: lb.scheme === 'internet-facing',
-      certificate:
-        lb.certificateArn === undefined ? undefined : acm.Certificate.fromCertificateArn(this, 'Certificate', lb.certificateArn),
+      certificate: lb.certificateArn === undefined ? undefined : acm.Certificate.fromCertificateArn(this, 'Certificate', lb.certificateArn),
       domainName: lb.domainName,
       hostedZone:
         lb.hostedZone === undefined
@@ -66,8 +65,7 @@ export class McpFargateStack extends Stack {
       logRetention: config.logs.retentionDays as logs.RetentionDays,
       alarmTopic: config.alarms.snsTopicArn === undefined ? undefined : sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarms.snsTopicArn),
       http5xxAlarmThreshold: config.alarms.http5xxPerMinute,
-      latencyP99AlarmThreshold:
-        config.alarms.latencyP99Seconds === undefined ? undefined : Duration.millis(Math.round(config.alarms.latencyP99Seconds * 1000)),
+      latencyP99AlarmThreshold: config.alarms.latencyP99Seconds === undefined ? undefined : Duration.millis(Math.round(config.alarms.latencyP99Seconds * 1000)),
       cpuAlarmPercent: config.alarms.cpuPercent,
       memoryAlarmPercent: config.alarms.memoryPercent,
     });

@@ -145,12 +145,7 @@ describe('props validation', () => {
   });
 
   test('WHEN a KMS key is an alias THEN it is refused', () => {
-    rejects(
-      'MCPF_CDK_KMS_KEY_INVALID',
-      { secrets: { API_KEY: { secret: 'prod/api', kmsKeyArn: 'alias/mcp' } } },
-      'secrets.API_KEY.kmsKeyArn',
-      '"alias/mcp"',
-    );
+    rejects('MCPF_CDK_KMS_KEY_INVALID', { secrets: { API_KEY: { secret: 'prod/api', kmsKeyArn: 'alias/mcp' } } }, 'secrets.API_KEY.kmsKeyArn', '"alias/mcp"');
   });
 
   test('WHEN a plain environment variable looks like a credential THEN secrets is the way', () => {
@@ -176,7 +171,8 @@ describe('props validation', () => {
   });
 
   test('WHEN the domain is outside the hosted zone, or a zone has no domain THEN it is refused', () => {
-    const zone = (stack: Stack) => route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
+    const zone = (stack: Stack) =>
+      route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
     rejects('MCPF_CDK_DOMAIN_INVALID', (stack) => ({ hostedZone: zone(stack), domainName: 'mcp.example.org' }), '"mcp.example.org"', '"example.com"');
     rejects('MCPF_CDK_DOMAIN_INVALID', (stack) => ({ hostedZone: zone(stack) }), 'hostedZone', 'domainName');
     rejects('MCPF_CDK_DOMAIN_INVALID', { domainName: 'MCP Example' }, 'domainName', '"MCP Example"');

@@ -15,8 +15,7 @@ export function validateImageDigest(field: string, value: unknown): void {
   if (value === undefined || value === null || value === '') {
     throw new McpFargateError(
       'MCPF_CDK_IMAGE_DIGEST_REQUIRED',
-      `${field} is required: give the sha256 digest that \`docker push\` printed (sha256:<64 hex>); ` +
-        'mcp-fargate never deploys a moving tag',
+      `${field} is required: give the sha256 digest that \`docker push\` printed (sha256:<64 hex>); mcp-fargate never deploys a moving tag`,
     );
   }
   if (typeof value !== 'string') {
@@ -38,20 +37,14 @@ export function validateImageDigest(field: string, value: unknown): void {
         'deploy by digest (sha256:<64 hex>) so each deployment is deliberate and reproducible',
     );
   }
-  throw new McpFargateError(
-    'MCPF_CDK_IMAGE_DIGEST_INVALID',
-    `${field} must be sha256: followed by 64 lowercase hex characters, got ${show(value)}`,
-  );
+  throw new McpFargateError('MCPF_CDK_IMAGE_DIGEST_INVALID', `${field} must be sha256: followed by 64 lowercase hex characters, got ${show(value)}`);
 }
 
 /** An integer in [min, max]. */
 export function validateInteger(field: string, value: number, min: number, max: number): void {
   if (isToken(value)) return;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new McpFargateError(
-      'MCPF_CDK_NUMBER_OUT_OF_RANGE',
-      `${field} must be an integer from ${min} to ${max}, got ${show(value)}`,
-    );
+    throw new McpFargateError('MCPF_CDK_NUMBER_OUT_OF_RANGE', `${field} must be an integer from ${min} to ${max}, got ${show(value)}`);
   }
 }
 
@@ -59,20 +52,12 @@ export function validateInteger(field: string, value: number, min: number, max: 
 export function validateNumber(field: string, value: number, min: number, max: number): void {
   if (isToken(value)) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new McpFargateError(
-      'MCPF_CDK_NUMBER_OUT_OF_RANGE',
-      `${field} must be a number from ${min} to ${max}, got ${show(value)}`,
-    );
+    throw new McpFargateError('MCPF_CDK_NUMBER_OUT_OF_RANGE', `${field} must be a number from ${min} to ${max}, got ${show(value)}`);
   }
 }
 
 /** Task counts for the service and its autoscaling. */
-export function validateTaskCounts(
-  fields: { min: string; desired: string; max: string },
-  min: number,
-  desired: number,
-  max: number,
-): void {
+export function validateTaskCounts(fields: { min: string; desired: string; max: string }, min: number, desired: number, max: number): void {
   validateInteger(fields.min, min, 0, 1000);
   validateInteger(fields.max, max, 1, 1000);
   validateInteger(fields.desired, desired, 0, 1000);
@@ -101,10 +86,7 @@ export function validateCidr(field: string, value: string): 'ipv4' | 'ipv6' {
   if (typeof value === 'string' && IPV6_CIDR.test(value) && value.includes(':') && isIpv6(value.split('/')[0] ?? '')) {
     return 'ipv6';
   }
-  throw new McpFargateError(
-    'MCPF_CDK_CIDR_INVALID',
-    `${field} must be a CIDR block such as 203.0.113.0/24 or 2001:db8::/32, got ${show(value)}`,
-  );
+  throw new McpFargateError('MCPF_CDK_CIDR_INVALID', `${field} must be a CIDR block such as 203.0.113.0/24 or 2001:db8::/32, got ${show(value)}`);
 }
 
 function isIpv6(address: string): boolean {
@@ -119,10 +101,7 @@ function isIpv6(address: string): boolean {
 export function validatePrefixListId(field: string, value: string): void {
   if (isToken(value)) return;
   if (typeof value !== 'string' || !/^pl-[0-9a-f]{8,17}$/.test(value)) {
-    throw new McpFargateError(
-      'MCPF_CDK_PREFIX_LIST_INVALID',
-      `${field} must be a managed prefix list id such as pl-0123456789abcdef0, got ${show(value)}`,
-    );
+    throw new McpFargateError('MCPF_CDK_PREFIX_LIST_INVALID', `${field} must be a managed prefix list id such as pl-0123456789abcdef0, got ${show(value)}`);
   }
 }
 
@@ -185,9 +164,7 @@ export function parseSecretReference(field: string, value: string): SecretRefere
     const arn = SECRET_ARN.exec(value);
     if (arn !== null) {
       const name = arn[1] ?? '';
-      return RANDOM_SUFFIX.test(name)
-        ? { kind: 'complete-arn', arn: value, name: name.replace(RANDOM_SUFFIX, '') }
-        : { kind: 'partial-arn', arn: value, name };
+      return RANDOM_SUFFIX.test(name) ? { kind: 'complete-arn', arn: value, name: name.replace(RANDOM_SUFFIX, '') } : { kind: 'partial-arn', arn: value, name };
     }
     if (!value.startsWith('arn:') && SECRET_NAME.test(value)) return { kind: 'name', name: value };
   }
@@ -209,10 +186,7 @@ export function validateSecretJsonKey(field: string, jsonKey: string | undefined
     );
   }
   if (typeof jsonKey !== 'string' || jsonKey === '' || jsonKey.includes(':')) {
-    throw new McpFargateError(
-      'MCPF_CDK_SECRET_INVALID',
-      `${field} must be a non-empty JSON key without ':', got ${show(jsonKey)}`,
-    );
+    throw new McpFargateError('MCPF_CDK_SECRET_INVALID', `${field} must be a non-empty JSON key without ':', got ${show(jsonKey)}`);
   }
 }
 
@@ -223,25 +197,20 @@ export function validateKmsKeyArn(field: string, value: string): void {
   if (typeof value !== 'string' || !KMS_KEY_ARN.test(value)) {
     throw new McpFargateError(
       'MCPF_CDK_KMS_KEY_INVALID',
-      `${field} must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; an alias cannot be used in an IAM ` +
-        `policy), got ${show(value)}`,
+      `${field} must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; an alias cannot be used in an IAM ` + `policy), got ${show(value)}`,
     );
   }
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names that say they hold a credential. */
-const SECRET_LIKE_NAME =
-  /(^|_)(SECRET|SECRET_KEY|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEYS?|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
+const SECRET_LIKE_NAME = /(^|_)(SECRET|SECRET_KEY|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEYS?|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
 /** Values that look like a credential (AWS access keys, PEM keys, well-known token prefixes). */
 const SECRET_LIKE_VALUE = /^(AKIA|ASIA)[A-Z0-9]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY-----|^(gh[pousr]_|github_pat_|xox[abprs]-|sk-)[A-Za-z0-9_-]{16,}/;
 
 export function validateEnvironmentName(field: string, name: string): void {
   if (!ENV_NAME.test(name)) {
-    throw new McpFargateError(
-      'MCPF_CDK_ENV_NAME_INVALID',
-      `${field}: ${show(name)} is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)`,
-    );
+    throw new McpFargateError('MCPF_CDK_ENV_NAME_INVALID', `${field}: ${show(name)} is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)`);
   }
 }
 
@@ -261,16 +230,11 @@ export function validatePlainEnvironment(field: string, name: string, value: str
 }
 
 /** CloudWatch Logs retention periods, in days. */
-export const LOG_RETENTION_DAYS: readonly number[] = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export function validateLogRetentionDays(field: string, days: number): void {
   if (!LOG_RETENTION_DAYS.includes(days)) {
-    throw new McpFargateError(
-      'MCPF_CDK_LOG_RETENTION_INVALID',
-      `${field} must be one of ${LOG_RETENTION_DAYS.join(', ')} days, got ${show(days)}`,
-    );
+    throw new McpFargateError('MCPF_CDK_LOG_RETENTION_INVALID', `${field} must be one of ${LOG_RETENTION_DAYS.join(', ')} days, got ${show(days)}`);
   }
 }
 
@@ -291,10 +255,7 @@ export function validateDomainInZone(field: string, domain: string, zoneName: st
   if (isToken(domain) || isToken(zoneName)) return;
   const zone = zoneName.replace(/\.$/, '');
   if (domain !== zone && !domain.endsWith(`.${zone}`)) {
-    throw new McpFargateError(
-      'MCPF_CDK_DOMAIN_INVALID',
-      `${field} ${show(domain)} is not inside the hosted zone ${show(zone)}`,
-    );
+    throw new McpFargateError('MCPF_CDK_DOMAIN_INVALID', `${field} ${show(domain)} is not inside the hosted zone ${show(zone)}`);
   }
 }
 
@@ -314,10 +275,7 @@ export function validateCertificateArn(field: string, value: string): void {
 export function validateServiceName(field: string, value: string): void {
   if (isToken(value)) return;
   if (typeof value !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(value)) {
-    throw new McpFargateError(
-      'MCPF_CDK_NAME_INVALID',
-      `${field} must start with a letter and hold 1 to 64 letters, digits or hyphens, got ${show(value)}`,
-    );
+    throw new McpFargateError('MCPF_CDK_NAME_INVALID', `${field} must start with a letter and hold 1 to 64 letters, digits or hyphens, got ${show(value)}`);
   }
 }
 
@@ -328,8 +286,7 @@ export function validateRepositoryName(field: string, value: string): void {
   if (typeof value !== 'string' || !REPOSITORY_NAME.test(value)) {
     throw new McpFargateError(
       'MCPF_CDK_NAME_INVALID',
-      `${field} must be an ECR repository name (2 to 256 lowercase letters, digits, and . _ - / between them), ` +
-        `got ${show(value)}`,
+      `${field} must be an ECR repository name (2 to 256 lowercase letters, digits, and . _ - / between them), ` + `got ${show(value)}`,
     );
   }
 }

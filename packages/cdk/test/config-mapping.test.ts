@@ -62,7 +62,10 @@ describe('GIVEN a deployment config with non-default values WHEN synthesized', (
   test('THEN environment and secrets reach the container', () => {
     const env = Object.fromEntries(container().Environment.map((e: { Name: string; Value: string }) => [e.Name, e.Value]));
     assert.equal(env.LOG_LEVEL, 'debug');
-    assert.deepEqual(container().Secrets.map((s: { Name: string }) => s.Name), ['API_KEY']);
+    assert.deepEqual(
+      container().Secrets.map((s: { Name: string }) => s.Name),
+      ['API_KEY'],
+    );
   });
 
   test('THEN logs.retentionDays sets the container log group retention', () => {
@@ -138,7 +141,10 @@ describe('GIVEN a deployment config with non-default values WHEN synthesized', (
   test('THEN image.repositoryName and keepImages shape the repository stack, and the service pulls by digest', () => {
     const repo = only(repository, 'AWS::ECR::Repository', { RepositoryName: 'team/mcp-variant' }).Properties;
     const rules = JSON.parse(repo.LifecyclePolicy.LifecyclePolicyText).rules as { selection: { countNumber: number } }[];
-    assert.deepEqual(rules.map((r) => r.selection.countNumber), [7]);
+    assert.deepEqual(
+      rules.map((r) => r.selection.countNumber),
+      [7],
+    );
     assert.match(JSON.stringify(only(template, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions[0].Image), new RegExp(`team/mcp-variant@${DIGEST}`));
   });
 });

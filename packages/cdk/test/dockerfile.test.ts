@@ -22,8 +22,7 @@ for (const instruction of dockerfile.getInstructions()) {
 const runtime = stages.at(-1) ?? [];
 const inRuntime = (keyword: string) => runtime.filter((i) => i.getKeyword() === keyword);
 const argsOf = (instruction: Instruction) => instruction.getArguments().map((a) => a.getValue());
-const flagsOf = (instruction: Instruction) =>
-  Object.fromEntries((instruction as ModifiableInstruction).getFlags().map((f) => [f.getName(), f.getValue()]));
+const flagsOf = (instruction: Instruction) => Object.fromEntries((instruction as ModifiableInstruction).getFlags().map((f) => [f.getName(), f.getValue()]));
 /** The JSON array of an exec-form instruction, or undefined for shell form. */
 const execForm = (instruction: Instruction | undefined): string[] | undefined => {
   const json = instruction as JSONInstruction | undefined;
@@ -49,8 +48,14 @@ describe('Dockerfile', () => {
 
   test('THEN the runtime stage installs production dependencies only, from the packed gateway', () => {
     const runs = inRuntime('RUN').map((r) => r.getArgumentsContent() ?? '');
-    assert.ok(runs.some((r) => /npm (install|ci)\b.*--omit=dev/.test(r)), runs.join('\n'));
-    assert.ok(runs.every((r) => !/npm (install|ci)\b/.test(r) || r.includes('--omit=dev')), 'every install omits dev dependencies');
+    assert.ok(
+      runs.some((r) => /npm (install|ci)\b.*--omit=dev/.test(r)),
+      runs.join('\n'),
+    );
+    assert.ok(
+      runs.every((r) => !/npm (install|ci)\b/.test(r) || r.includes('--omit=dev')),
+      'every install omits dev dependencies',
+    );
     const copies = inRuntime('COPY').map((c) => ({ flags: flagsOf(c), args: argsOf(c) }));
     assert.deepEqual(copies, [{ flags: { from: 'build' }, args: ['/pack/gateway.tgz', '/tmp/gateway.tgz'] }], 'nothing but the packed gateway comes in');
     assert.ok(inRuntime('ENV').some((e) => /NODE_ENV=production/.test(e.getArgumentsContent() ?? '')));
@@ -91,7 +96,10 @@ describe('Dockerfile', () => {
   });
 
   test('THEN the hosted MCP is configuration, not baked into the image', () => {
-    const all = dockerfile.getInstructions().map((i) => i.toString()).join('\n');
+    const all = dockerfile
+      .getInstructions()
+      .map((i) => i.toString())
+      .join('\n');
     assert.doesNotMatch(all, /MCP_SERVER|SESSION_STORE/);
     assert.equal(dockerfile.getInstructions().filter((i) => i.getKeyword() === 'ARG').length, 1, 'only the base image is a build argument');
   });
@@ -104,7 +112,10 @@ describe('Dockerfile', () => {
     const provided = ['/app/node_modules/', '/tmp/'];
     for (const [name, value] of Object.entries(environment)) {
       if (value.startsWith('/') || value.startsWith('./')) {
-        assert.ok(provided.some((dir) => value.startsWith(dir)), `environment.${name}=${value} is not in the image`);
+        assert.ok(
+          provided.some((dir) => value.startsWith(dir)),
+          `environment.${name}=${value} is not in the image`,
+        );
       }
     }
     // What the image provides: the runtime stage installs only the gateway tarball into /app.
@@ -121,7 +132,10 @@ describe('Dockerfile', () => {
     // Every file the build stage COPYs from the context is let back in.
     const fromContext = (stages[0] ?? []).filter((i) => i.getKeyword() === 'COPY').flatMap((c) => argsOf(c).slice(0, -1));
     for (const source of fromContext) {
-      assert.ok(dockerignore.some((line) => line === `!${source}` || (line.startsWith('!') && source.startsWith(line.slice(1)))), source);
+      assert.ok(
+        dockerignore.some((line) => line === `!${source}` || (line.startsWith('!') && source.startsWith(line.slice(1)))),
+        source,
+      );
     }
   });
 });

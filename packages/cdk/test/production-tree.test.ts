@@ -62,7 +62,9 @@ describe('production tree', () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  test('GIVEN the gateway packed and installed with production dependencies only, WHEN started with the image CMD, THEN /healthz is 200 and tools/list answers, and SIGTERM stops it', { timeout: 240_000 }, async () => {
+  test('GIVEN the gateway packed and installed with production dependencies only, WHEN started with the image CMD, THEN /healthz is 200 and tools/list answers, and SIGTERM stops it', {
+    timeout: 240_000,
+  }, async () => {
     // npm pack needs the gateway's dist, which `tsc -b` built.
     const packDir = join(root, 'pack');
     mkdirSync(packDir);

@@ -6,19 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { createMcpFargateApp, synthesizeMcpFargateApp } from '../src/app.js';
 import { loadDeploymentConfig, parseDeploymentConfig } from '../src/deployment-config.js';
-import {
-  EXAMPLE_CONFIG,
-  EXISTING_VPC_CONTEXT,
-  EXISTING_VPC_ID,
-  REPO_ROOT,
-  acknowledgements,
-  readExampleConfig,
-  tempDir,
-} from './fixtures.js';
+import { EXAMPLE_CONFIG, EXISTING_VPC_CONTEXT, EXISTING_VPC_ID, REPO_ROOT, acknowledgements, readExampleConfig, tempDir } from './fixtures.js';
 
 interface Report {
   pluginReports: { pluginName: string; violations: { ruleName: string; severity: string; description: string }[] }[];
@@ -75,7 +67,11 @@ describe('quality gates', () => {
         c.image.createRepository = false;
         delete c.image.keepImages;
         c.network = { egress: 'vpc-endpoints' };
-        c.loadBalancer = { scheme: 'internal', domainName: 'mcp.internal.example.com', hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'internal.example.com' } };
+        c.loadBalancer = {
+          scheme: 'internal',
+          domainName: 'mcp.internal.example.com',
+          hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'internal.example.com' },
+        };
         c.stickiness = { type: 'app-cookie', cookieName: 'mcp-session', durationSeconds: 3600 };
         c.secrets.API_KEY = { secret: 'prod/api', format: 'string' };
         c.alarms.snsTopicArn = 'arn:aws:sns:eu-west-1:123456789012:mcp-alarms';
@@ -97,7 +93,10 @@ describe('quality gates', () => {
     const all = findings(report);
     assert.equal(all.length, 1, all.join('\n'));
     assert.match(all[0] ?? '', /warning .*insecureHttp.*plain HTTP/);
-    assert.ok(acknowledgements(app).some((a) => a.id === 'AwsSolutions::AwsSolutions-EC23'), 'open ingress is acknowledged with its reason');
+    assert.ok(
+      acknowledgements(app).some((a) => a.id === 'AwsSolutions::AwsSolutions-EC23'),
+      'open ingress is acknowledged with its reason',
+    );
   });
 
   test('GIVEN a resource that breaks the rules THEN both gates fail synth (they are not vacuous)', () => {

@@ -24,7 +24,10 @@ const skip =
 
 if (skip !== false) console.log(`# real-account test skipped: ${skip}`);
 
-test('GIVEN AWS credentials and a pushed image WHEN the example stack is deployed THEN /healthz and tools/list answer through the ALB, and the stack is destroyed', { skip, timeout: 60 * 60_000 }, async () => {
+test('GIVEN AWS credentials and a pushed image WHEN the example stack is deployed THEN /healthz and tools/list answer through the ALB, and the stack is destroyed', {
+  skip,
+  timeout: 60 * 60_000,
+}, async () => {
   // Loaded only here: the toolkit is a dev dependency for this test alone.
   const { Toolkit, StackSelectionStrategy } = await import('@aws-cdk/toolkit-lib');
   const suffix = randomBytes(3).toString('hex');
@@ -47,24 +50,23 @@ test('GIVEN AWS credentials and a pushed image WHEN the example stack is deploye
       // HTTPS when a certificate (and the domain it covers, pointed at the ALB by you) is given; otherwise plain HTTP,
       // which is what insecureHttpForTesting exists for.
       loadBalancer:
-        certificateArn !== undefined
-          ? { scheme: 'internet-facing', certificateArn, domainName }
-          : { scheme: 'internet-facing', insecureHttpForTesting: true },
+        certificateArn !== undefined ? { scheme: 'internet-facing', certificateArn, domainName } : { scheme: 'internet-facing', insecureHttpForTesting: true },
     },
     'real-account test config',
   );
 
   const toolkit = new Toolkit();
   // Pending lookups come back as an assembly with `missing` entries, which the toolkit answers and then rebuilds.
-  const cx = await toolkit.fromAssemblyBuilder(async (props) =>
-    synthesizeMcpFargateApp(
-      createMcpFargateApp(config, {
-        outdir: props.outdir,
-        autoSynth: false,
-        context: props.context,
-        defaultEnv: { account: props.env?.CDK_DEFAULT_ACCOUNT, region: env.AWS_REGION },
-      }).app,
-    ).assembly,
+  const cx = await toolkit.fromAssemblyBuilder(
+    async (props) =>
+      synthesizeMcpFargateApp(
+        createMcpFargateApp(config, {
+          outdir: props.outdir,
+          autoSynth: false,
+          context: props.context,
+          defaultEnv: { account: props.env?.CDK_DEFAULT_ACCOUNT, region: env.AWS_REGION },
+        }).app,
+      ).assembly,
   );
   const stacks = { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: [config.stackName] };
   let deployed = false;

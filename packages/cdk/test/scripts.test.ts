@@ -13,10 +13,7 @@ const REAL_ACCOUNT_TEST = 'packages/cdk/dist/test/real-account.aws.js';
 
 describe('package scripts', () => {
   test('GIVEN the README quick start THEN `npm run synth` builds this package and runs main.js on the example into cdk.out', () => {
-    assert.equal(
-      scripts.synth,
-      'tsc -b packages/cdk && node packages/cdk/dist/src/main.js --config examples/mcp-fargate.config.json --output cdk.out',
-    );
+    assert.equal(scripts.synth, 'tsc -b packages/cdk && node packages/cdk/dist/src/main.js --config examples/mcp-fargate.config.json --output cdk.out');
     assert.match(readme, /npm run synth\s+# examples\/mcp-fargate\.config\.json -> cdk\.out\//);
     assert.match(readme, /`node dist\/src\/main\.js --config <file> \[--output <dir>\]`/);
   });

@@ -176,9 +176,7 @@ export function loadConfig(env: Env): GatewayConfig {
     drainTimeoutMs: integer('DRAIN_TIMEOUT_MS', 0, 3_600_000),
     modernInstances: oneOf('MODERN_INSTANCES', ['shared', 'per-request'] as const),
     allowedHosts: Object.freeze(list('ALLOWED_HOSTS').length > 0 ? list('ALLOWED_HOSTS') : loopback ? LOOPBACK_HOSTS : []),
-    allowedOrigins: Object.freeze(
-      origins.length > 0 ? origins : loopback ? ['http://localhost', 'http://127.0.0.1', 'http://[::1]'] : [],
-    ),
+    allowedOrigins: Object.freeze(origins.length > 0 ? origins : loopback ? ['http://localhost', 'http://127.0.0.1', 'http://[::1]'] : []),
     taskId: taskHeader === 'on' ? taskIdOf(env) : undefined,
     secretHeaders: Object.freeze(list('SECRET_HEADERS').map((name) => name.toLowerCase())),
     metrics: oneOf('METRICS', ['off', 'emf'] as const),

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
 import { ServerFactoryError } from './hosting/server-factory.js';
-import { startGateway } from './http/gateway.js';
+import { type Gateway, startGateway } from './http/gateway.js';
 
 /**
  * The container's process: configuration from the environment, then serve
@@ -9,7 +9,7 @@ import { startGateway } from './http/gateway.js';
  * drain, and exit 0. A second signal exits at once.
  */
 async function main(): Promise<void> {
-  let config;
+  let config: GatewayConfig;
   try {
     config = loadConfig(process.env);
   } catch (error) {
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  let gateway;
+  let gateway: Gateway;
   try {
     gateway = await startGateway(config);
   } catch (error) {

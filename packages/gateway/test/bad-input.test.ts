@@ -107,12 +107,19 @@ describe('bad input: one case per row, a clear status and JSON-RPC error, never 
   it('session headers: missing id 400, unknown id 404 (never 400), unsupported version 400', async () => {
     await expectError(await post(gw.url, '{"jsonrpc":"2.0","id":1,"method":"ping"}'), 400, -32000);
     await expectError(await post(gw.url, '{"jsonrpc":"2.0","id":1,"method":"ping"}', { 'mcp-session-id': 'not-a-session' }), 404, -32001);
-    await expectError(await post(gw.url, '{"jsonrpc":"2.0","id":1,"method":"ping"}', { 'mcp-session-id': sessionId, 'mcp-protocol-version': '1999-01-01' }), 400, -32000);
+    await expectError(
+      await post(gw.url, '{"jsonrpc":"2.0","id":1,"method":"ping"}', { 'mcp-session-id': sessionId, 'mcp-protocol-version': '1999-01-01' }),
+      400,
+      -32000,
+    );
     await expectError(await fetch(gw.url, { method: 'DELETE' }), 400, -32000);
   });
 
   it('batches: refused on revisions that removed them, and empty ones always', async () => {
-    const batch = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping' }, { jsonrpc: '2.0', id: 2, method: 'ping' }]);
+    const batch = JSON.stringify([
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      { jsonrpc: '2.0', id: 2, method: 'ping' },
+    ]);
     const body = await expectError(await post(gw.url, batch, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' }), 400, -32600);
     assert.equal(body.error.data?.code, 'BATCH_NOT_SUPPORTED');
     const init = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }]);
@@ -121,7 +128,10 @@ describe('bad input: one case per row, a clear status and JSON-RPC error, never 
 
   it('batches on a 2025-03-26 session: answered as an array', async () => {
     const old = await initializeSession(gw.url, '2025-03-26');
-    const batch = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping' }, { jsonrpc: '2.0', id: 2, method: 'tools/list' }]);
+    const batch = JSON.stringify([
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    ]);
     const response = await post(gw.url, batch, { 'mcp-session-id': old, 'mcp-protocol-version': '2025-03-26' });
     assert.equal(response.status, 200);
     const answers = (await response.json()) as { id: number }[];
@@ -180,7 +190,11 @@ describe('bad input: one case per row, a clear status and JSON-RPC error, never 
     const headerValue = fc.string({ maxLength: 40 }).filter((value) => /^[\x20-\x7e]*$/.test(value));
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.json(), fc.string({ maxLength: 200 }), fc.jsonValue().map((value) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: value }))),
+        fc.oneof(
+          fc.json(),
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue().map((value) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: value })),
+        ),
         fc.record({ 'mcp-protocol-version': headerValue, 'mcp-method': headerValue, 'mcp-name': headerValue }, { requiredKeys: [] }),
         fc.boolean(),
         async (body, headers, withSession) => {
@@ -234,7 +248,12 @@ describe('Host and Origin', () => {
   });
   after(() => gw.close());
 
-  const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+  const initialize = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+  });
 
   it('passes requests without Origin and loopback origins; refuses others with 403', async () => {
     assert.equal((await post(gw.url, initialize)).status, 200);
@@ -246,7 +265,9 @@ describe('Host and Origin', () => {
     const port = new URL(gw.url).port;
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () =>
-        socket.write(`POST /mcp HTTP/1.1\r\nHost: evil.example\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: ${initialize.length}\r\nconnection: close\r\n\r\n${initialize}`),
+        socket.write(
+          `POST /mcp HTTP/1.1\r\nHost: evil.example\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: ${initialize.length}\r\nconnection: close\r\n\r\n${initialize}`,
+        ),
       );
       let text = '';
       socket.on('data', (chunk) => (text += chunk.toString('utf8')));

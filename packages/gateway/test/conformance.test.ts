@@ -37,7 +37,8 @@ async function conformance(cwd: string, ...args: string[]): Promise<{ code: numb
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code?: unknown; signal?: unknown; stdout?: string; stderr?: string };
-    if (typeof failure.code !== 'number') throw new Error(`conformance ${args.join(' ')} did not finish (${String(failure.code ?? failure.signal)}): ${failure.stderr ?? ''}`);
+    if (typeof failure.code !== 'number')
+      throw new Error(`conformance ${args.join(' ')} did not finish (${String(failure.code ?? failure.signal)}): ${failure.stderr ?? ''}`);
     return { code: failure.code, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
   }
 }
@@ -74,18 +75,17 @@ describe('official conformance suite against the spawned gateway', { timeout: SU
       passed: Number(match[3]),
       failed: Number(match[4]),
     }));
-    assert.deepEqual(
-      lines.map((line) => line.scenario).sort(),
-      [...known].sort(),
-      `the summary does not name every scenario:\n${summary}`,
-    );
+    assert.deepEqual(lines.map((line) => line.scenario).sort(), [...known].sort(), `the summary does not name every scenario:\n${summary}`);
     const failing = lines.filter((line) => !line.ok || line.failed !== 0 || line.passed === 0);
     assert.deepEqual(failing, [], `failing scenarios:\n${summary}\n${stderr}`);
 
     const total = /^Total: (\d+) passed, (\d+) failed$/m.exec(summary);
     assert.ok(total !== null, summary);
     assert.equal(Number(total[2]), 0, summary);
-    assert.equal(Number(total[1]), lines.reduce((sum, line) => sum + line.passed, 0));
+    assert.equal(
+      Number(total[1]),
+      lines.reduce((sum, line) => sum + line.passed, 0),
+    );
     assert.equal(code, 0, `conformance exited ${code}\n${summary}\n${stderr}`);
 
     // Every check of every scenario, as the suite recorded it.

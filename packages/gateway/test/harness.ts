@@ -110,7 +110,13 @@ export async function initializeSession(url: string, protocolVersion = '2025-11-
 }
 
 /** POSTs one message in an existing legacy session. */
-export function postJson(url: string, sessionId: string, message: unknown, protocolVersion = '2025-11-25', extra: Record<string, string> = {}): Promise<Response> {
+export function postJson(
+  url: string,
+  sessionId: string,
+  message: unknown,
+  protocolVersion = '2025-11-25',
+  extra: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     headers: { ...LEGACY_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion, ...extra },
@@ -119,7 +125,12 @@ export function postJson(url: string, sessionId: string, message: unknown, proto
 }
 
 /** Modern (2026-07-28) request headers and body for one call. */
-export function modernRequest(id: number | string, method: string, params: Record<string, unknown> = {}, name?: string): { headers: Record<string, string>; body: string } {
+export function modernRequest(
+  id: number | string,
+  method: string,
+  params: Record<string, unknown> = {},
+  name?: string,
+): { headers: Record<string, string>; body: string } {
   const headers: Record<string, string> = {
     ...LEGACY_HEADERS,
     'mcp-protocol-version': '2026-07-28',
@@ -227,8 +238,7 @@ export function readSse(response: Response): SseReader {
         const { value, done } = await reader.read();
         if (done) break;
         buffer += decoder.decode(value, { stream: true }).replaceAll('\r\n', '\n');
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) !== -1) {
+        for (let cut = buffer.indexOf('\n\n'); cut !== -1; cut = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, cut + 2);
           buffer = buffer.slice(cut + 2);
           for (const event of sseMessages(block)) {

@@ -65,7 +65,9 @@ describe('MCP Inspector CLI against a spawned gateway', () => {
 
   it('lists tools (--method tools/list)', async () => {
     const mark = gw.output().length;
-    const listed = JSON.parse(await inspector('--method', 'tools/list')) as { tools: { name: string; inputSchema: { properties?: Record<string, { type?: string }> } }[] };
+    const listed = JSON.parse(await inspector('--method', 'tools/list')) as {
+      tools: { name: string; inputSchema: { properties?: Record<string, { type?: string }> } }[];
+    };
     const names = listed.tools.map((tool) => tool.name);
     for (const name of ['echo', 'slow', 'test_simple_text', 'test_tool_with_progress', 'test_sampling', 'test_elicitation']) {
       assert.ok(names.includes(name), `tools/list lacks ${name}: ${names.join(', ')}`);
@@ -78,7 +80,10 @@ describe('MCP Inspector CLI against a spawned gateway', () => {
     const initialize = lines.find((line) => line.mcpMethod === 'initialize');
     assert.equal(initialize?.status, 200);
     assert.equal(initialize?.era, 'legacy');
-    assert.ok(lines.some((line) => line.mcpMethod === 'tools/list' && line.status === 200 && line.session === initialize.session), JSON.stringify(lines));
+    assert.ok(
+      lines.some((line) => line.mcpMethod === 'tools/list' && line.status === 200 && line.session === initialize.session),
+      JSON.stringify(lines),
+    );
   });
 
   it('calls echo (--method tools/call --tool-name echo --tool-arg text=hello)', async () => {
@@ -113,7 +118,9 @@ describe('MCP Inspector CLI against a spawned gateway', () => {
     assert.deepEqual(resource, {
       contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
     });
-    const prompt = JSON.parse(await inspector('--method', 'prompts/get', '--prompt-name', 'test_prompt_with_arguments', '--prompt-args', 'arg1=one', 'arg2=two')) as unknown;
+    const prompt = JSON.parse(
+      await inspector('--method', 'prompts/get', '--prompt-name', 'test_prompt_with_arguments', '--prompt-args', 'arg1=one', 'arg2=two'),
+    ) as unknown;
     assert.deepEqual(prompt, { messages: [{ role: 'user', content: { type: 'text', text: "Prompt with arguments: arg1='one', arg2='two'" } }] });
   });
 });

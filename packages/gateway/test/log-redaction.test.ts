@@ -15,7 +15,13 @@ describe('logs', () => {
     const gw = await startTestGateway({ LOG_LEVEL: 'debug', SECRET_HEADERS: 'X-Team-Key' });
     try {
       const sessionId = await initializeSession(gw.url);
-      const response = await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'logged?' } } }, '2025-11-25', SECRETS);
+      const response = await postJson(
+        gw.url,
+        sessionId,
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'logged?' } } },
+        '2025-11-25',
+        SECRETS,
+      );
       assert.equal(response.status, 200);
       await response.text();
       const logs = gw.logs();

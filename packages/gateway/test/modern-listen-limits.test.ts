@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { modernRequest, startTestGateway, type TestGateway } from './harness.js';
 
 /** Opens a modern subscriptions/listen stream and reads up to its acknowledgement. */
-async function listen(url: string, id: number, resourceSubscriptions: string[]): Promise<{ status: number; text: string; close: () => void; read: (until: RegExp) => Promise<string> }> {
+async function listen(
+  url: string,
+  id: number,
+  resourceSubscriptions: string[],
+): Promise<{ status: number; text: string; close: () => void; read: (until: RegExp) => Promise<string> }> {
   const request = modernRequest(id, 'subscriptions/listen', { notifications: { resourceSubscriptions } });
   const controller = new AbortController();
   const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body, signal: controller.signal });
@@ -47,7 +51,11 @@ describe('subscriptions/listen resource watches', () => {
   });
 
   it('refuses a filter with too many resources (Invalid params)', async () => {
-    const refused = await listen(gw.url, 1, Array.from({ length: 65 }, (_, i) => `test://many/${i}`));
+    const refused = await listen(
+      gw.url,
+      1,
+      Array.from({ length: 65 }, (_, i) => `test://many/${i}`),
+    );
     assert.match(refused.text, /-32602/);
   });
 });

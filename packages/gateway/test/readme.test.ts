@@ -17,4 +17,3 @@ it('the README documents every configuration variable with its default', () => {
     if (fallback !== '') assert.ok(row.includes(`\`${fallback}\``), `README row for ${name} does not name its default ${fallback}`);
   }
 });
-

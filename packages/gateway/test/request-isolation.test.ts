@@ -41,7 +41,9 @@ for (const instances of ['shared', 'per-request'] as const) {
     it(`${N} concurrent echo calls each get their own text`, async () => {
       const texts = indexes.map((i) => `modern-${instances}-${i}-${'x'.repeat(i)}`);
       const replies = await Promise.all(
-        texts.map(async (text) => reply(await modernPost(gw.url, { id: 1, method: 'tools/call', name: 'echo', params: { name: 'echo', arguments: { text } } }))),
+        texts.map(async (text) =>
+          reply(await modernPost(gw.url, { id: 1, method: 'tools/call', name: 'echo', params: { name: 'echo', arguments: { text } } })),
+        ),
       );
       replies.forEach(({ response }, i) => {
         assert.equal(response?.id, 1);
@@ -51,7 +53,9 @@ for (const instances of ['shared', 'per-request'] as const) {
 
     it(`${N} overlapping slow calls that finish in reverse order each get their own answer`, async () => {
       const replies = await Promise.all(
-        indexes.map(async (i) => reply(await modernPost(gw.url, { id: 1, method: 'tools/call', name: 'slow', params: { name: 'slow', arguments: { ms: sleepMs(i) } } }))),
+        indexes.map(async (i) =>
+          reply(await modernPost(gw.url, { id: 1, method: 'tools/call', name: 'slow', params: { name: 'slow', arguments: { ms: sleepMs(i) } } })),
+        ),
       );
       replies.forEach(({ response }, i) => {
         assert.equal(response?.id, 1);
@@ -138,7 +142,14 @@ describe(`${N} legacy sessions that all use id 1`, () => {
   it('each get their own echo text', async () => {
     const replies = await Promise.all(
       sessions.map(async (session, i) =>
-        reply(await postJson(gw.url, session, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: `legacy-${i}-${session}` } } })),
+        reply(
+          await postJson(gw.url, session, {
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'tools/call',
+            params: { name: 'echo', arguments: { text: `legacy-${i}-${session}` } },
+          }),
+        ),
       ),
     );
     replies.forEach(({ response }, i) => {
@@ -184,7 +195,12 @@ describe(`${N} legacy sessions that all use id 1`, () => {
   it('each complete their own sampling round trip, with the same ids on both sides', async () => {
     const results = await Promise.all(
       sessions.map(async (session, i) => {
-        const response = await postJson(gw.url, session, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'test_sampling', arguments: { prompt: `prompt-${i}` } } });
+        const response = await postJson(gw.url, session, {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'test_sampling', arguments: { prompt: `prompt-${i}` } },
+        });
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('content-type'), 'text/event-stream');
         const stream = readSse(response);
@@ -208,6 +224,6 @@ describe(`${N} legacy sessions that all use id 1`, () => {
     );
     // Every session's server numbered its request the same way: the ids collide across sessions, the answers may not.
     assert.equal(new Set(results.map(({ requestId }) => JSON.stringify(requestId))).size, 1);
-    results.forEach(({ result }, i) => assert.equal(resultText(result), `LLM response: answer-${i}`));
+    for (const [i, { result }] of results.entries()) assert.equal(resultText(result), `LLM response: answer-${i}`);
   });
 });

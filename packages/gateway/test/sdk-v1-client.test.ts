@@ -111,7 +111,7 @@ for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
       const simple = await client.getPrompt({ name: 'test_simple_prompt' });
       assert.deepEqual(simple.messages, [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }]);
       const embedded = await client.getPrompt({ name: 'test_prompt_with_embedded_resource', arguments: { resourceUri: 'test://v1-doc' } });
-      assert.equal((embedded.messages[0]?.content as { resource?: { uri?: string } }).resource?.uri, 'test://v1-doc');
+      assert.equal((embedded.messages[0]!.content as { resource?: { uri?: string } }).resource?.uri, 'test://v1-doc');
     });
 
     it('receives progress notifications', async () => {
@@ -144,7 +144,10 @@ for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
     it('receives notifications/resources/updated on the GET stream', async () => {
       await eventually(() => recorder.exchanges.some((exchange) => exchange.method === 'GET' && exchange.status === 200), 'the GET stream');
       await client.subscribeResource({ uri: WATCHED_URI });
-      assert.equal(textOf(await client.callTool({ name: 'update_watched_resource', arguments: {} })), `Sent notifications/resources/updated for ${WATCHED_URI}`);
+      assert.equal(
+        textOf(await client.callTool({ name: 'update_watched_resource', arguments: {} })),
+        `Sent notifications/resources/updated for ${WATCHED_URI}`,
+      );
       await eventually(() => updates.length > 0, 'notifications/resources/updated');
       assert.deepEqual(updates, [{ uri: WATCHED_URI }]);
       const stream = recorder.exchanges.find((exchange) => exchange.method === 'GET' && exchange.status === 200);

@@ -6,7 +6,15 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CallToolResult, CreateMessageRequest, ElicitRequest, ElicitResult, LoggingMessageNotification, Progress, Tool } from '@modelcontextprotocol/client';
+import type {
+  CallToolResult,
+  CreateMessageRequest,
+  ElicitRequest,
+  ElicitResult,
+  LoggingMessageNotification,
+  Progress,
+  Tool,
+} from '@modelcontextprotocol/client';
 import { Client, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport, SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/client';
 import type { McpRequestContext, McpServer } from '@modelcontextprotocol/server';
 import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
@@ -203,7 +211,10 @@ describe('SDK v2 client in its default legacy mode', () => {
       content: [{ type: 'text', text: 'late' }],
     }));
     await eventually(() => toolChanges.length > 0, 'the listChanged refetch');
-    assert.ok(toolChanges[0]?.some((tool) => tool.name === 'late_tool'), JSON.stringify(toolChanges[0]?.map((tool) => tool.name)));
+    assert.ok(
+      toolChanges[0]?.some((tool) => tool.name === 'late_tool'),
+      JSON.stringify(toolChanges[0]?.map((tool) => tool.name)),
+    );
     // The client's listChanged option owns the handler, so the wire shows where the notification came from.
     const stream = recorder.exchanges.find((exchange) => exchange.method === 'GET' && exchange.status === 200);
     assert.match(stream?.text ?? '', /"method":"notifications\/tools\/list_changed"/);
@@ -230,7 +241,12 @@ describe('SDK v2 client in its default legacy mode', () => {
     assert.equal(deletion?.headers['mcp-session-id'], sessionId);
     const stale = await fetch(gw.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/list' }),
     });
     assert.equal(stale.status, 404);
@@ -268,7 +284,10 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
 
   it('lists tools and calls echo, every request stateless with the envelope', async () => {
     const { tools } = await rc.client.listTools();
-    assert.ok(tools.some((tool) => tool.name === 'echo'), tools.map((tool) => tool.name).join(', '));
+    assert.ok(
+      tools.some((tool) => tool.name === 'echo'),
+      tools.map((tool) => tool.name).join(', '),
+    );
     const text = 'modern ✓ echo 2026';
     assert.equal(textOf(await rc.client.callTool({ name: 'echo', arguments: { text } })), text);
     const [call] = posted(recorder.exchanges, 'tools/call', 'echo');
@@ -321,7 +340,7 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
     const retry = calls[1]?.body as RpcMessage;
     const response = (retry.params?.['inputResponses'] as Record<string, { model?: string }> | undefined)?.['answer'];
     assert.equal(response?.model, SAMPLING_MODEL);
-    assert.notEqual(retry.id, (calls[0]?.body as RpcMessage).id, 'the retry must use a fresh request id');
+    assert.notEqual(retry.id, (calls[0]!.body as RpcMessage).id, 'the retry must use a fresh request id');
   });
 
   it('fulfils elicitation through an InputRequiredResult round trip', async () => {
@@ -366,7 +385,7 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
     const delivered = rc.notifications.slice(before);
     assert.equal(delivered.length, 1, JSON.stringify(delivered));
     assert.equal(delivered[0]?.method, 'notifications/resources/updated');
-    assert.equal((delivered[0]?.params as { uri?: string }).uri, WATCHED_URI);
+    assert.equal((delivered[0]!.params as { uri?: string }).uri, WATCHED_URI);
   });
 
   it('auto-opens a listen stream for ClientOptions.listChanged and refetches tools on a change', async () => {
@@ -403,12 +422,12 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
       const ack = await stream.waitFor(() => true);
       assert.equal(ack.method, 'notifications/subscriptions/acknowledged');
       assert.deepEqual(ack.params?.['notifications'], { toolsListChanged: true, promptsListChanged: true });
-      assert.equal((ack.params?.['_meta'] as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], 'raw-listen-1');
+      assert.equal((ack.params!['_meta'] as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], 'raw-listen-1');
       bus.publish({ kind: 'resources_list_changed' }); // not asked for: must not arrive
       bus.publish({ kind: 'prompts_list_changed' });
       const change = await stream.waitFor((message) => message.method !== 'notifications/subscriptions/acknowledged');
       assert.equal(change.method, 'notifications/prompts/list_changed');
-      assert.equal((change.params?.['_meta'] as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], 'raw-listen-1');
+      assert.equal((change.params!['_meta'] as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], 'raw-listen-1');
       assert.deepEqual(
         stream.messages.map((message) => message.method),
         ['notifications/subscriptions/acknowledged', 'notifications/prompts/list_changed'],

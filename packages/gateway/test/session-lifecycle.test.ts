@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { initializeSession, LEGACY_HEADERS, postJson, sseMessages, startTestGateway, type TestGateway } from './harness.js';
 
-async function callTool(url: string, sessionId: string, id: number, name: string, args: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<Response> {
+async function callTool(
+  url: string,
+  sessionId: string,
+  id: number,
+  name: string,
+  args: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Promise<Response> {
   return postJson(url, sessionId, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, ...extra } });
 }
 
@@ -70,7 +77,10 @@ describe('legacy session lifecycle', () => {
     assert.equal(gw.gateway.sessions.rebuilds, rebuildsBefore + 1);
     // ...the log level (info lines are below warning, so none may arrive)...
     const logged = await messagesOf(await callTool(gw.url, sessionId, 5, 'test_tool_with_logging'));
-    assert.deepEqual(logged.filter((message) => message['method'] === 'notifications/message'), []);
+    assert.deepEqual(
+      logged.filter((message) => message['method'] === 'notifications/message'),
+      [],
+    );
     // ...and the client's sampling capability: the server asks the client, on the tool call's stream.
     const sampling = await callTool(gw.url, sessionId, 6, 'test_sampling', { prompt: 'hi' });
     assert.match(sampling.headers.get('content-type') ?? '', /text\/event-stream/);
@@ -81,7 +91,9 @@ describe('legacy session lifecycle', () => {
       if (done) break;
       text += Buffer.from(value).toString('utf8');
     }
-    const request = sseMessages(text.slice(0, text.lastIndexOf('\n\n') + 2)).map((event) => event.data as { id: number; method?: string }).find((message) => message.method === 'sampling/createMessage');
+    const request = sseMessages(text.slice(0, text.lastIndexOf('\n\n') + 2))
+      .map((event) => event.data as { id: number; method?: string })
+      .find((message) => message.method === 'sampling/createMessage');
     assert.ok(request, text);
     const answer = await postJson(gw.url, sessionId, {
       jsonrpc: '2.0',
@@ -298,7 +310,12 @@ describe('session limits', () => {
     const full = await fetch(gw.url, {
       method: 'POST',
       headers: LEGACY_HEADERS,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
     });
     assert.equal(full.status, 503);
     assert.ok(Number(full.headers.get('retry-after')) > 0);

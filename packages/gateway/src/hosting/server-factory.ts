@@ -27,9 +27,7 @@ export async function loadServerFactory(modulePath: string | undefined): Promise
     throw new ServerFactoryError(`MCP_SERVER=${JSON.stringify(modulePath)} could not be loaded: ${(error as Error).message}`);
   }
   if (typeof loaded.default !== 'function') {
-    throw new ServerFactoryError(
-      `MCP_SERVER=${JSON.stringify(modulePath)} has no default export function: export default a factory that returns an McpServer`,
-    );
+    throw new ServerFactoryError(`MCP_SERVER=${JSON.stringify(modulePath)} has no default export function: export default a factory that returns an McpServer`);
   }
   return loaded.default as McpServerFactory;
 }

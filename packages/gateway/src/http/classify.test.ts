@@ -42,7 +42,12 @@ const request: fc.Arbitrary<InboundHttpRequest> = fc.record(
           jsonrpc: fc.constantFrom('2.0', '1.0'),
           id: fc.oneof(fc.constant(1), fc.constant('a'), fc.constant(1.5), fc.constant(null), fc.constant({})),
           method: fc.constantFrom('tools/call', 'initialize', 'ping', 'notifications/initialized', 7),
-          params: fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant([]), fc.record({ name: fc.constant('echo'), _meta: fc.oneof(envelope, fc.constant(null)) }, { requiredKeys: [] })),
+          params: fc.oneof(
+            fc.constant(undefined),
+            fc.constant(null),
+            fc.constant([]),
+            fc.record({ name: fc.constant('echo'), _meta: fc.oneof(envelope, fc.constant(null)) }, { requiredKeys: [] }),
+          ),
         },
         { requiredKeys: ['jsonrpc', 'method'] },
       ),

@@ -87,7 +87,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   const metrics =
     config.metrics === 'emf'
-      ? new EmfMetrics({ service: config.metricsService, intervalMs: config.metricsIntervalMs, liveSessions: () => sessions.count(), write: options.writeMetrics })
+      ? new EmfMetrics({
+          service: config.metricsService,
+          intervalMs: config.metricsIntervalMs,
+          liveSessions: () => sessions.count(),
+          write: options.writeMetrics,
+        })
       : undefined;
   const guard = createOriginGuard(config.allowedHosts, config.allowedOrigins);
   const classifier = new InboundClassifier();
@@ -313,9 +318,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return;
     }
     const [status, reason] =
-      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout']
+          : [400, 'Bad Request'];
     const body = errorBody('INVALID_REQUEST', null, `malformed HTTP request (${reason})`);
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -403,7 +414,6 @@ function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, l
     'mcp request',
   );
 }
-
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

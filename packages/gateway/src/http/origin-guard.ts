@@ -7,7 +7,10 @@ import type { GatewayErrorCode } from '../errors.js';
  * browser's `Origin` must be on the list. An allowed origin without a port
  * admits that scheme and host on any port (loopback defaults).
  */
-export function createOriginGuard(allowedHosts: readonly string[], allowedOrigins: readonly string[]): (host: string | undefined, origin: string | undefined) => GatewayErrorCode | undefined {
+export function createOriginGuard(
+  allowedHosts: readonly string[],
+  allowedOrigins: readonly string[],
+): (host: string | undefined, origin: string | undefined) => GatewayErrorCode | undefined {
   const exact = new Set(allowedOrigins);
   const anyPort = allowedOrigins.filter((origin) => !/:\d+$/.test(origin));
   const hosts = [...allowedHosts];

@@ -147,13 +147,7 @@ export class LiveSession {
   }
 
   get idle(): boolean {
-    return (
-      this.pins === 0 &&
-      this.replies.size === 0 &&
-      this.standaloneStream === undefined &&
-      this.openReplies.size === 0 &&
-      this.internalWaiters.size === 0
-    );
+    return this.pins === 0 && this.replies.size === 0 && this.standaloneStream === undefined && this.openReplies.size === 0 && this.internalWaiters.size === 0;
   }
 
   /** Requests the hosted server has not answered yet, whether or not their client is still connected. */
@@ -294,7 +288,10 @@ export class LiveSession {
       if (reply === undefined) return;
       this.host.onError(new Error(`${method} did not answer within ${this.host.handlerTimeoutMs} ms`), this.id);
       this.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timed out' } });
-      this.route({ jsonrpc: '2.0', id, error: { code: GATEWAY_ERRORS.HANDLER_TIMEOUT.rpc, message: GATEWAY_ERRORS.HANDLER_TIMEOUT.message } } as OutboundMessage, undefined);
+      this.route(
+        { jsonrpc: '2.0', id, error: { code: GATEWAY_ERRORS.HANDLER_TIMEOUT.rpc, message: GATEWAY_ERRORS.HANDLER_TIMEOUT.message } } as OutboundMessage,
+        undefined,
+      );
     }, this.host.handlerTimeoutMs);
     timer.unref();
     this.timers.set(id, timer);
