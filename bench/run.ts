@@ -13,129 +13,15 @@ import { coresBusy, type CpuTicks, machineTicks, waitForQuiet } from './lib/mach
 import { median } from './lib/latency-samples.js';
 import { runLoad } from './lib/load-generator.js';
 import type { LoadRequest, LoadResult, LoadSpec } from './lib/load-spec.js';
-import {
-  ID_PLACEHOLDER,
-  initializeBody,
-  initializedNotificationBody,
-  initializeHeaders,
-  legacyHeaders,
-  legacyToolCallBody,
-  modernToolCallBody,
-  modernToolCallHeaders,
-} from './lib/mcp-messages.js';
-import { checkToolCall, openLegacySession } from './lib/mcp-probe.js';
+import { openLegacySession } from './lib/mcp-probe.js';
 import { timeToHealthy } from './lib/startup-timer.js';
 import { TargetProcess, targetScript } from './lib/target-process.js';
 import { fmtFactor, fmtInt, fmtMs, fmtShare, renderTable } from './lib/text-table.js';
+import type { CallRecord, GoalRecord, HeapRecord, InitRecord, LatencyRecord, StartRecord } from './records.js';
+import { CALL_SCENARIOS, CEILING, type CallScenario, INITIALIZE_ONLY, SESSION_PAIR, selectedTargets, TARGETS, type TargetName } from './scenarios.js';
 
 // ---------------------------------------------------------------------------------------------
-// Scenarios
-
-type TargetName = 'plain-echo' | 'gateway' | 'sdk-v2-handler' | 'sdk-v1-express';
-const TARGETS: TargetName[] = ['plain-echo', 'gateway', 'sdk-v2-handler', 'sdk-v1-express'];
-const CEILING: TargetName = 'plain-echo';
-
-interface CallScenario {
-  target: TargetName;
-  mode: string;
-  /** Verify one real request (status and body), then return what the load generator should send. */
-  prepare(target: TargetProcess): Promise<LoadRequest[]>;
-  /**
-   * Unique JSON-RPC ids per request (autocannon idReplacement). Needed where many in-flight requests
-   * share one session (responses are matched by id); it costs the load generator a request rebuild
-   * per request, so it is off where ids do not matter (the ceiling must not be client-bound).
-   */
-  uniqueIds: boolean;
-}
-
-async function modern(target: TargetProcess): Promise<LoadRequest[]> {
-  await checkToolCall(target.mcpUrl, modernToolCallHeaders(), modernToolCallBody(1));
-  return [{ method: 'POST', path: '/mcp', headers: modernToolCallHeaders(), body: modernToolCallBody() }];
-}
-
-async function legacySession(target: TargetProcess): Promise<LoadRequest[]> {
-  const sessionId = await openLegacySession(target.mcpUrl);
-  await checkToolCall(target.mcpUrl, legacyHeaders(sessionId), legacyToolCallBody(1));
-  return [{ method: 'POST', path: '/mcp', headers: legacyHeaders(sessionId), body: legacyToolCallBody(ID_PLACEHOLDER) }];
-}
-
-async function legacyStateless(target: TargetProcess): Promise<LoadRequest[]> {
-  await checkToolCall(target.mcpUrl, legacyHeaders(), legacyToolCallBody(1));
-  return [{ method: 'POST', path: '/mcp', headers: legacyHeaders(), body: legacyToolCallBody() }];
-}
-
-const CALL_SCENARIOS: CallScenario[] = [
-  { target: 'plain-echo', mode: 'json-rpc', prepare: modern, uniqueIds: false },
-  { target: 'gateway', mode: 'legacy-session', prepare: legacySession, uniqueIds: true },
-  { target: 'gateway', mode: 'modern', prepare: modern, uniqueIds: false },
-  { target: 'sdk-v2-handler', mode: 'modern', prepare: modern, uniqueIds: false },
-  { target: 'sdk-v2-handler', mode: 'legacy-stateless', prepare: legacyStateless, uniqueIds: false },
-  { target: 'sdk-v1-express', mode: 'legacy-session', prepare: legacySession, uniqueIds: true },
-];
-
-/** initialize (remember the session) + notifications/initialized on that session. */
-const SESSION_PAIR: LoadRequest[] = [
-  { method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true },
-  { method: 'POST', path: '/mcp', headers: legacyHeaders(), body: initializedNotificationBody(), sendSession: true },
-];
-const INITIALIZE_ONLY: LoadRequest[] = [{ method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true }];
-
-// ---------------------------------------------------------------------------------------------
-// Records (also the JSON schema of bench/results/*.json)
-
-interface CallRecord {
-  target: TargetName;
-  mode: string;
-  connections: number;
-  result?: LoadResult;
-  /** Share of one core the server used during the measured run. */
-  serverCpuShare?: number;
-  /** Cores' worth of CPU other processes on the machine used meanwhile. */
-  otherCpu?: number;
-  /**
-   * plain-echo measured right after this row, same connections and duration: the row's "vs
-   * plain-echo" uses it, so drift of the machine between rows (noisy neighbours on the VM host, which
-   * no counter here sees) does not land in the ratio.
-   */
-  pairedCeiling?: LoadResult;
-  error?: string;
-}
-interface HeapRecord {
-  target: TargetName;
-  requested: number;
-  sessions?: number;
-  heapBefore?: number;
-  heapAfter?: number;
-  rssBefore?: number;
-  rssAfter?: number;
-  /** Per session once idle (after the gateway's live servers were swept), the figure judged by the goal. */
-  heapPerSession?: number;
-  rssPerSession?: number;
-  /** Per session measured right after the last initialize (live servers still warm). */
-  heapPerSessionFresh?: number;
-  seconds?: number;
-  result?: LoadResult;
-  error?: string;
-}
-interface InitRecord {
-  target: TargetName;
-  initsPerSec?: number;
-  result?: LoadResult;
-  serverCpuShare?: number;
-  otherCpu?: number;
-  error?: string;
-}
-interface StartRecord {
-  process: string;
-  runsMs: number[];
-  medianMs?: number;
-  error?: string;
-}
-interface GoalRecord {
-  goal: string;
-  measured: string;
-  status: 'pass' | 'FAIL' | 'n/a';
-}
+// Run plumbing
 
 const warnings: string[] = [];
 
@@ -209,38 +95,8 @@ async function measure(target: TargetProcess, spec: LoadSpec, label: string): Pr
   return { result, serverCpuShare, otherCpu };
 }
 
-function selectedTargets(options: BenchOptions): Set<TargetName> {
-  if (options.targets === undefined) return new Set(TARGETS);
-  const unknown = options.targets.filter((name) => !(TARGETS as string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${TARGETS.join(', ')}`);
-  return new Set<TargetName>([CEILING, ...(options.targets as TargetName[])]);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Figures
-
-/** One paired round of the 1-connection figure: the target, then plain-echo right after it. */
-interface LatencyRound {
-  p50: number;
-  p99: number;
-  okPerSec: number;
-  non2xx: number;
-  plainP50: number;
-  plainP99: number;
-}
-interface LatencyRecord {
-  target: TargetName;
-  mode: string;
-  rounds: LatencyRound[];
-  /** Medians over the rounds. */
-  p50?: number;
-  p99?: number;
-  plainP50?: number;
-  /** Median over the rounds of (target p50 - plain-echo p50 of the same round). */
-  addedP50?: number;
-  non2xx?: number;
-  error?: string;
-}
 
 interface Prepared {
   target: TargetProcess;

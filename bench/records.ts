@@ -1,0 +1,81 @@
+// What one benchmark run records: these types are the schema of bench/results/*.json.
+import type { LoadResult } from './lib/load-spec.js';
+import type { TargetName } from './scenarios.js';
+
+export interface CallRecord {
+  target: TargetName;
+  mode: string;
+  connections: number;
+  result?: LoadResult;
+  /** Share of one core the server used during the measured run. */
+  serverCpuShare?: number;
+  /** Cores' worth of CPU other processes on the machine used meanwhile. */
+  otherCpu?: number;
+  /**
+   * plain-echo measured right after this row, same connections and duration: the row's "vs
+   * plain-echo" uses it, so drift of the machine between rows (noisy neighbours on the VM host, which
+   * no counter here sees) does not land in the ratio.
+   */
+  pairedCeiling?: LoadResult;
+  error?: string;
+}
+
+/** One paired round of the 1-connection figure: the target, then plain-echo right after it. */
+export interface LatencyRound {
+  p50: number;
+  p99: number;
+  okPerSec: number;
+  non2xx: number;
+  plainP50: number;
+  plainP99: number;
+}
+export interface LatencyRecord {
+  target: TargetName;
+  mode: string;
+  rounds: LatencyRound[];
+  /** Medians over the rounds. */
+  p50?: number;
+  p99?: number;
+  plainP50?: number;
+  /** Median over the rounds of (target p50 - plain-echo p50 of the same round). */
+  addedP50?: number;
+  non2xx?: number;
+  error?: string;
+}
+
+export interface HeapRecord {
+  target: TargetName;
+  requested: number;
+  sessions?: number;
+  heapBefore?: number;
+  heapAfter?: number;
+  rssBefore?: number;
+  rssAfter?: number;
+  /** Per session once idle (after the gateway's live servers were swept), the figure judged by the goal. */
+  heapPerSession?: number;
+  rssPerSession?: number;
+  /** Per session measured right after the last initialize (live servers still warm). */
+  heapPerSessionFresh?: number;
+  seconds?: number;
+  result?: LoadResult;
+  error?: string;
+}
+export interface InitRecord {
+  target: TargetName;
+  initsPerSec?: number;
+  result?: LoadResult;
+  serverCpuShare?: number;
+  otherCpu?: number;
+  error?: string;
+}
+export interface StartRecord {
+  process: string;
+  runsMs: number[];
+  medianMs?: number;
+  error?: string;
+}
+export interface GoalRecord {
+  goal: string;
+  measured: string;
+  status: 'pass' | 'FAIL' | 'n/a';
+}

@@ -1,0 +1,73 @@
+// What the benchmark sends to which target: the targets, the tools/call scenarios of each, and the
+// request sequences of the session figures.
+import type { BenchOptions } from './lib/cli-options.js';
+import type { LoadRequest } from './lib/load-spec.js';
+import {
+  ID_PLACEHOLDER,
+  initializeBody,
+  initializedNotificationBody,
+  initializeHeaders,
+  legacyHeaders,
+  legacyToolCallBody,
+  modernToolCallBody,
+  modernToolCallHeaders,
+} from './lib/mcp-messages.js';
+import { checkToolCall, openLegacySession } from './lib/mcp-probe.js';
+import type { TargetProcess } from './lib/target-process.js';
+
+export type TargetName = 'plain-echo' | 'gateway' | 'sdk-v2-handler' | 'sdk-v1-express';
+export const TARGETS: TargetName[] = ['plain-echo', 'gateway', 'sdk-v2-handler', 'sdk-v1-express'];
+export const CEILING: TargetName = 'plain-echo';
+
+export interface CallScenario {
+  target: TargetName;
+  mode: string;
+  /** Verify one real request (status and body), then return what the load generator should send. */
+  prepare(target: TargetProcess): Promise<LoadRequest[]>;
+  /**
+   * Unique JSON-RPC ids per request (autocannon idReplacement). Needed where many in-flight requests
+   * share one session (responses are matched by id); it costs the load generator a request rebuild
+   * per request, so it is off where ids do not matter (the ceiling must not be client-bound).
+   */
+  uniqueIds: boolean;
+}
+
+async function modern(target: TargetProcess): Promise<LoadRequest[]> {
+  await checkToolCall(target.mcpUrl, modernToolCallHeaders(), modernToolCallBody(1));
+  return [{ method: 'POST', path: '/mcp', headers: modernToolCallHeaders(), body: modernToolCallBody() }];
+}
+
+async function legacySession(target: TargetProcess): Promise<LoadRequest[]> {
+  const sessionId = await openLegacySession(target.mcpUrl);
+  await checkToolCall(target.mcpUrl, legacyHeaders(sessionId), legacyToolCallBody(1));
+  return [{ method: 'POST', path: '/mcp', headers: legacyHeaders(sessionId), body: legacyToolCallBody(ID_PLACEHOLDER) }];
+}
+
+async function legacyStateless(target: TargetProcess): Promise<LoadRequest[]> {
+  await checkToolCall(target.mcpUrl, legacyHeaders(), legacyToolCallBody(1));
+  return [{ method: 'POST', path: '/mcp', headers: legacyHeaders(), body: legacyToolCallBody() }];
+}
+
+export const CALL_SCENARIOS: CallScenario[] = [
+  { target: 'plain-echo', mode: 'json-rpc', prepare: modern, uniqueIds: false },
+  { target: 'gateway', mode: 'legacy-session', prepare: legacySession, uniqueIds: true },
+  { target: 'gateway', mode: 'modern', prepare: modern, uniqueIds: false },
+  { target: 'sdk-v2-handler', mode: 'modern', prepare: modern, uniqueIds: false },
+  { target: 'sdk-v2-handler', mode: 'legacy-stateless', prepare: legacyStateless, uniqueIds: false },
+  { target: 'sdk-v1-express', mode: 'legacy-session', prepare: legacySession, uniqueIds: true },
+];
+
+/** initialize (remember the session) + notifications/initialized on that session. */
+export const SESSION_PAIR: LoadRequest[] = [
+  { method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true },
+  { method: 'POST', path: '/mcp', headers: legacyHeaders(), body: initializedNotificationBody(), sendSession: true },
+];
+export const INITIALIZE_ONLY: LoadRequest[] = [{ method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true }];
+
+/** The targets --targets names, plus the ceiling: every ratio is taken against it. */
+export function selectedTargets(options: BenchOptions): Set<TargetName> {
+  if (options.targets === undefined) return new Set(TARGETS);
+  const unknown = options.targets.filter((name) => !(TARGETS as string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${TARGETS.join(', ')}`);
+  return new Set<TargetName>([CEILING, ...(options.targets as TargetName[])]);
+}
