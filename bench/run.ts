@@ -9,112 +9,31 @@ import { fileURLToPath } from 'node:url';
 import { type BenchOptions, type Figure, parseOptions, USAGE } from './lib/cli-options.js';
 import { pinningAvailable } from './lib/core-pinning.js';
 import { summariseProfile } from './lib/cpu-profile-summary.js';
-import { coresBusy, type CpuTicks, machineTicks, waitForQuiet } from './lib/machine-cpu.js';
 import { median } from './lib/latency-samples.js';
 import { runLoad } from './lib/load-generator.js';
-import type { LoadRequest, LoadResult, LoadSpec } from './lib/load-spec.js';
+import type { LoadRequest, LoadSpec } from './lib/load-spec.js';
 import { openLegacySession } from './lib/mcp-probe.js';
 import { timeToHealthy } from './lib/startup-timer.js';
-import { TargetProcess, targetScript } from './lib/target-process.js';
+import { type TargetProcess, targetScript } from './lib/target-process.js';
 import { fmtFactor, fmtInt, fmtMs, fmtShare, renderTable } from './lib/text-table.js';
+import { errorText, Harness, log } from './harness.js';
 import type { CallRecord, GoalRecord, HeapRecord, InitRecord, LatencyRecord, StartRecord } from './records.js';
-import { CALL_SCENARIOS, CEILING, type CallScenario, INITIALIZE_ONLY, SESSION_PAIR, selectedTargets, TARGETS, type TargetName } from './scenarios.js';
-
-// ---------------------------------------------------------------------------------------------
-// Run plumbing
-
-const warnings: string[] = [];
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function flagBadResponses(label: string, result: LoadResult): void {
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    const codes = Object.entries(result.statusCodes)
-      .filter(([code]) => !code.startsWith('2'))
-      .map(([code, count]) => `${code}x${count}`)
-      .join(' ');
-    warnings.push(`${label}: ${result.non2xx} non-2xx (${codes || 'none'}), ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
-  if (result.loadCpuShare > 0.9) {
-    warnings.push(`${label}: load generator used ${(result.loadCpuShare * 100).toFixed(0)}% of its core: the figure may be capped by the client`);
-  }
-}
-
-let quietWaitMs = 0;
-
-/** Before a run: wait (bounded by --quiet-wait) for other processes to leave the CPUs alone. */
-async function quietGate(label: string): Promise<void> {
-  if (quietWaitMs <= 0) return;
-  const { waitedMs, busy } = await waitForQuiet(quietWaitMs);
-  if (busy >= 0.15) {
-    log(`${label}: machine still busy after ${(waitedMs / 1000).toFixed(0)} s (${(busy * 100).toFixed(0)}% of a core in use by others); running anyway`);
-  } else if (waitedMs > 1000) {
-    log(`${label}: waited ${(waitedMs / 1000).toFixed(1)} s for a quiet machine`);
-  }
-}
-
-interface Measured {
-  result: LoadResult;
-  /** Share of one core the server used during the measured window. */
-  serverCpuShare: number;
-  /** Cores' worth of CPU used by everything else on the machine (not server, not load generator). */
-  otherCpu: number;
-}
-
-/**
- * Run a load spec against a target, also measuring the target's CPU share during the measured
- * window and how much CPU the rest of the machine took meanwhile (interference).
- */
-async function measure(target: TargetProcess, spec: LoadSpec, label: string): Promise<Measured> {
-  await quietGate(label);
-  let cpuStart: Promise<{ cpu: number; at: number }> | undefined;
-  let ticksStart: CpuTicks | undefined;
-  const result = await runLoad(spec, () => {
-    ticksStart = machineTicks();
-    cpuStart = target.cpuMs().then((cpu) => ({ cpu, at: performance.now() }));
-  });
-  const ticksEnd = machineTicks();
-  const cpuEnd = await target.cpuMs();
-  const endAt = performance.now();
-  let serverCpuShare = Number.NaN;
-  let otherCpu = Number.NaN;
-  if (cpuStart !== undefined && ticksStart !== undefined) {
-    const start = await cpuStart;
-    serverCpuShare = (cpuEnd - start.cpu) / (endAt - start.at);
-    otherCpu = Math.max(0, coresBusy(ticksStart, ticksEnd) - serverCpuShare - result.loadCpuShare);
-  }
-  if (otherCpu > 0.15) {
-    warnings.push(`${label}: other processes used ${(otherCpu * 100).toFixed(0)}% of a core during the run: figures are skewed`);
-  }
-  return { result, serverCpuShare, otherCpu };
-}
+import {
+  CALL_SCENARIOS,
+  CEILING,
+  type CallScenario,
+  INITIALIZE_FLOOD_GATEWAY,
+  INITIALIZE_ONLY,
+  type Prepared,
+  SESSION_PAIR,
+  selectedTargets,
+  TARGETS,
+  type TargetName,
+  timedLoad,
+} from './scenarios.js';
 
 // ---------------------------------------------------------------------------------------------
 // Figures
-
-interface Prepared {
-  target: TargetProcess;
-  requests: LoadRequest[];
-  uniqueIds: boolean;
-}
-
-function oneConnectionSpec(prepared: Prepared, options: BenchOptions, warmupSec: number): LoadSpec {
-  return {
-    origin: prepared.target.origin,
-    connections: 1,
-    warmupSec,
-    durationSec: options.latencyRoundSec,
-    maxSec: options.latencyRoundSec + 30,
-    requests: prepared.requests,
-    idReplacement: prepared.uniqueIds,
-  };
-}
 
 /**
  * 1-connection latency in paired rounds. Round-trip latency at one connection on a VM is dominated
@@ -122,18 +41,22 @@ function oneConnectionSpec(prepared: Prepared, options: BenchOptions, warmupSec:
  * each target round with a plain-echo round right after it and taking the median of the differences
  * keeps that drift out of the "added p50".
  */
-async function latencyRounds(subject: Prepared, plain: Prepared, options: BenchOptions, label: string): Promise<LatencyRecord> {
-  const record: LatencyRecord = { target: subject.target.name as TargetName, mode: '', rounds: [] };
+async function latencyRounds(harness: Harness, subject: Prepared, plain: Prepared, scenario: CallScenario): Promise<LatencyRecord> {
+  const { options } = harness;
+  const label = `${scenario.target} ${scenario.mode} @1`;
+  const record: LatencyRecord = { target: scenario.target, mode: scenario.mode, rounds: [] };
   const same = subject.target === plain.target;
   const warmupSec = Math.min(options.warmupSec, 2);
+  const round = (prepared: Prepared, index: number): LoadSpec =>
+    timedLoad(prepared, { connections: 1, warmupSec: index === 0 ? warmupSec : 0, durationSec: options.latencyRoundSec });
   log(`${label}: ${options.latencyRounds} rounds of ${options.latencyRoundSec} s${same ? '' : ' + the same on plain-echo'}`);
   let non2xx = 0;
-  for (let round = 0; round < options.latencyRounds; round++) {
-    await quietGate(`${label} round ${round + 1}`);
-    const result = await runLoad(oneConnectionSpec(subject, options, round === 0 ? warmupSec : 0));
-    flagBadResponses(`${label} round ${round + 1}`, result);
+  for (let index = 0; index < options.latencyRounds; index++) {
+    await harness.quietGate(`${label} round ${index + 1}`);
+    const result = await runLoad(round(subject, index));
+    harness.flagBadResponses(`${label} round ${index + 1}`, result);
     non2xx += result.non2xx;
-    const baseline = same ? result : await runLoad(oneConnectionSpec(plain, options, round === 0 ? warmupSec : 0));
+    const baseline = same ? result : await runLoad(round(plain, index));
     record.rounds.push({
       p50: result.latencyMs.p50,
       p99: result.latencyMs.p99,
@@ -152,18 +75,15 @@ async function latencyRounds(subject: Prepared, plain: Prepared, options: BenchO
   return record;
 }
 
-async function callFigures(
-  options: BenchOptions,
-  targets: Set<TargetName>,
-  figures: Set<Figure>,
-): Promise<{ throughput: CallRecord[]; latency: LatencyRecord[] }> {
+async function callFigures(harness: Harness, targets: Set<TargetName>, figures: Set<Figure>): Promise<{ throughput: CallRecord[]; latency: LatencyRecord[] }> {
+  const { options } = harness;
   const throughput: CallRecord[] = [];
   const latency: LatencyRecord[] = [];
   // plain-echo stays up for the whole figure: it is the partner of every paired latency round.
   let plain: Prepared | undefined;
   let plainError = '';
   try {
-    const target = await TargetProcess.start(CEILING);
+    const target = await harness.startTarget(CEILING);
     const scenario = CALL_SCENARIOS.find((candidate) => candidate.target === CEILING);
     if (scenario === undefined) throw new Error('no plain-echo scenario');
     plain = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
@@ -171,110 +91,76 @@ async function callFigures(
     plainError = `plain-echo: ${errorText(error)}`;
     log(plainError);
   }
+  const fail = (scenario: CallScenario, error: string): void => {
+    if (figures.has('throughput')) throughput.push({ target: scenario.target, mode: scenario.mode, connections: options.connections, error });
+    if (figures.has('latency')) latency.push({ target: scenario.target, mode: scenario.mode, rounds: [], error });
+  };
+  const runScenarios = async (target: TargetProcess, scenarios: CallScenario[]): Promise<void> => {
+    for (const scenario of scenarios) {
+      const name = scenario.target;
+      let subject: Prepared;
+      try {
+        subject = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
+      } catch (error) {
+        log(`${name} ${scenario.mode}: ${errorText(error)}`);
+        fail(scenario, errorText(error));
+        continue;
+      }
+      if (figures.has('throughput')) {
+        const label = `${name} ${scenario.mode} @${options.connections}`;
+        log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
+        try {
+          const { result, serverCpuShare, otherCpu } = await harness.measure(target, timedLoad(subject, options), label);
+          harness.flagBadResponses(label, result);
+          const record: CallRecord = { target: name, mode: scenario.mode, connections: options.connections, result, serverCpuShare, otherCpu };
+          throughput.push(record);
+          log(`${label}: ${fmtInt(result.okPerSec)} req/s, p50 ${fmtMs(result.latencyMs.p50)} ms, non-2xx ${result.non2xx}`);
+          if (plain !== undefined && target !== plain.target) {
+            const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
+            // plain-echo stays up between rows, so it needs little warm-up.
+            const warm = { connections: options.connections, warmupSec: Math.min(options.warmupSec, 1), durationSec: options.durationSec };
+            const paired = await harness.measure(plain.target, timedLoad(plain, warm), ceilingLabel);
+            harness.flagBadResponses(ceilingLabel, paired.result);
+            record.pairedCeiling = paired.result;
+            log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
+          }
+        } catch (error) {
+          throughput.push({ target: name, mode: scenario.mode, connections: options.connections, error: errorText(error) });
+        }
+      }
+      if (figures.has('latency')) {
+        if (plain === undefined) {
+          latency.push({ target: name, mode: scenario.mode, rounds: [], error: plainError });
+          continue;
+        }
+        try {
+          latency.push(await latencyRounds(harness, subject, plain, scenario));
+        } catch (error) {
+          latency.push({ target: name, mode: scenario.mode, rounds: [], error: errorText(error) });
+        }
+      }
+    }
+  };
   try {
     for (const name of TARGETS) {
       if (!targets.has(name)) continue;
       const scenarios = CALL_SCENARIOS.filter((scenario) => scenario.target === name);
-      const fail = (mode: string, error: string): void => {
-        if (figures.has('throughput')) throughput.push({ target: name, mode, connections: options.connections, error });
-        if (figures.has('latency')) latency.push({ target: name, mode, rounds: [], error });
-      };
-      let target: TargetProcess;
       if (name === CEILING) {
-        if (plain === undefined) {
-          for (const scenario of scenarios) fail(scenario.mode, plainError);
-          continue;
-        }
-        target = plain.target;
-      } else {
-        try {
-          target = await TargetProcess.start(name, { env: name === 'gateway' ? gatewayEnv(options, {}) : {} });
-        } catch (error) {
-          log(`${name}: did not start: ${errorText(error)}`);
-          for (const scenario of scenarios) fail(scenario.mode, `did not start: ${errorText(error)}`);
-          continue;
-        }
+        if (plain === undefined) for (const scenario of scenarios) fail(scenario, plainError);
+        else await runScenarios(plain.target, scenarios);
+        continue;
       }
       try {
-        for (const scenario of scenarios) {
-          let subject: Prepared;
-          try {
-            subject = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
-          } catch (error) {
-            log(`${name} ${scenario.mode}: ${errorText(error)}`);
-            fail(scenario.mode, errorText(error));
-            continue;
-          }
-          if (figures.has('throughput')) {
-            const label = `${name} ${scenario.mode} @${options.connections}`;
-            log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
-            try {
-              const { result, serverCpuShare, otherCpu } = await measure(
-                target,
-                {
-                  origin: target.origin,
-                  requests: subject.requests,
-                  idReplacement: subject.uniqueIds,
-                  connections: options.connections,
-                  warmupSec: options.warmupSec,
-                  durationSec: options.durationSec,
-                  maxSec: options.durationSec + 30,
-                },
-                label,
-              );
-              flagBadResponses(label, result);
-              const record: CallRecord = { target: name, mode: scenario.mode, connections: options.connections, result, serverCpuShare, otherCpu };
-              throughput.push(record);
-              log(`${label}: ${fmtInt(result.okPerSec)} req/s, p50 ${fmtMs(result.latencyMs.p50)} ms, non-2xx ${result.non2xx}`);
-              if (plain !== undefined && target !== plain.target) {
-                const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
-                const paired = await measure(
-                  plain.target,
-                  {
-                    origin: plain.target.origin,
-                    requests: plain.requests,
-                    idReplacement: plain.uniqueIds,
-                    connections: options.connections,
-                    warmupSec: Math.min(options.warmupSec, 1),
-                    durationSec: options.durationSec,
-                    maxSec: options.durationSec + 30,
-                  },
-                  ceilingLabel,
-                );
-                flagBadResponses(ceilingLabel, paired.result);
-                record.pairedCeiling = paired.result;
-                log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
-              }
-            } catch (error) {
-              throughput.push({ target: name, mode: scenario.mode, connections: options.connections, error: errorText(error) });
-            }
-          }
-          if (figures.has('latency')) {
-            if (plain === undefined) {
-              latency.push({ target: name, mode: scenario.mode, rounds: [], error: plainError });
-              continue;
-            }
-            try {
-              const record = await latencyRounds(subject, plain, options, `${name} ${scenario.mode} @1`);
-              record.mode = scenario.mode;
-              latency.push(record);
-            } catch (error) {
-              latency.push({ target: name, mode: scenario.mode, rounds: [], error: errorText(error) });
-            }
-          }
-        }
-      } finally {
-        if (target !== plain?.target) await target.stop();
+        await harness.withTarget(name, {}, (target) => runScenarios(target, scenarios));
+      } catch (error) {
+        log(`${name}: ${errorText(error)}`);
+        for (const scenario of scenarios) fail(scenario, errorText(error));
       }
     }
   } finally {
     await plain?.target.stop();
   }
   return { throughput, latency };
-}
-
-function gatewayEnv(options: BenchOptions, defaults: Record<string, string>): Record<string, string> {
-  return { BENCH_GATEWAY_ENV: JSON.stringify({ ...defaults, ...options.gatewayEnv }) };
 }
 
 const HEAP_LIVE_SERVER_IDLE_MS = 1000;
@@ -293,7 +179,8 @@ async function settledHeap(target: TargetProcess, fresh: { heapUsed: number; rss
   return last;
 }
 
-async function heapFigures(options: BenchOptions, targets: Set<TargetName>): Promise<HeapRecord[]> {
+async function heapFigures(harness: Harness, targets: Set<TargetName>): Promise<HeapRecord[]> {
+  const { options } = harness;
   const plan: Array<{ name: TargetName; sessions: number }> = [
     { name: 'gateway', sessions: options.sessions },
     { name: 'sdk-v1-express', sessions: options.v1Sessions },
@@ -303,103 +190,76 @@ async function heapFigures(options: BenchOptions, targets: Set<TargetName>): Pro
     if (!targets.has(name)) continue;
     const record: HeapRecord = { target: name, requested: sessions };
     records.push(record);
-    let target: TargetProcess;
+    // LIVE_SERVER_IDLE_MS: the gateway keeps up to MAX_LIVE_SERVERS (1000) recently used McpServer
+    // instances warm for LIVE_SERVER_IDLE_MS (60 s); an idle session has none, so let them expire fast.
+    const gatewayDefaults = { MAX_SESSIONS: String(sessions * 2 + 10_000), LIVE_SERVER_IDLE_MS: String(HEAP_LIVE_SERVER_IDLE_MS) };
     try {
-      // LIVE_SERVER_IDLE_MS: the gateway keeps up to MAX_LIVE_SERVERS (1000) recently used McpServer
-      // instances warm for LIVE_SERVER_IDLE_MS (60 s); an idle session has none, so let them expire fast.
-      const env =
-        name === 'gateway' ? gatewayEnv(options, { MAX_SESSIONS: String(sessions * 2 + 10_000), LIVE_SERVER_IDLE_MS: String(HEAP_LIVE_SERVER_IDLE_MS) }) : {};
-      target = await TargetProcess.start(name, { env });
-    } catch (error) {
-      record.error = `did not start: ${errorText(error)}`;
-      continue;
-    }
-    try {
-      // One verified handshake first: it also loads the code paths a session needs.
-      await openLegacySession(target.mcpUrl);
-      const before = await target.heap();
-      const label = `${name} heap: ${sessions} sessions`;
-      log(`${label}: initialize + notifications/initialized`);
-      const started = performance.now();
-      const result = await runLoad({
-        origin: target.origin,
-        connections: options.connections,
-        warmupSec: 0,
-        amount: sessions * 2,
-        maxSec: 900,
-        requests: SESSION_PAIR,
-        idReplacement: false,
+      await harness.withTarget(name, { gatewayDefaults }, async (target) => {
+        // One verified handshake first: it also loads the code paths a session needs.
+        await openLegacySession(target.mcpUrl);
+        const before = await target.heap();
+        const label = `${name} heap: ${sessions} sessions`;
+        log(`${label}: initialize + notifications/initialized`);
+        const started = performance.now();
+        const result = await runLoad({
+          origin: target.origin,
+          connections: options.connections,
+          warmupSec: 0,
+          amount: sessions * 2,
+          maxSec: 900,
+          requests: SESSION_PAIR,
+          idReplacement: false,
+        });
+        record.seconds = (performance.now() - started) / 1000;
+        harness.flagBadResponses(label, result);
+        const fresh = await target.heap();
+        const after = await settledHeap(target, fresh);
+        Object.assign(record, {
+          heapPerSessionFresh: (fresh.heapUsed - before.heapUsed) / result.sessionsCaptured,
+          sessions: result.sessionsCaptured,
+          heapBefore: before.heapUsed,
+          heapAfter: after.heapUsed,
+          rssBefore: before.rss,
+          rssAfter: after.rss,
+          heapPerSession: (after.heapUsed - before.heapUsed) / result.sessionsCaptured,
+          rssPerSession: (after.rss - before.rss) / result.sessionsCaptured,
+          result,
+        });
+        if (result.sessionsCaptured < sessions) {
+          harness.warnings.push(`${label}: only ${result.sessionsCaptured} of ${sessions} sessions were created`);
+        }
+        log(`${label}: ${fmtInt(record.heapPerSession)} B heap per session`);
       });
-      record.seconds = (performance.now() - started) / 1000;
-      flagBadResponses(label, result);
-      const fresh = await target.heap();
-      const after = await settledHeap(target, fresh);
-      Object.assign(record, {
-        heapPerSessionFresh: (fresh.heapUsed - before.heapUsed) / result.sessionsCaptured,
-        sessions: result.sessionsCaptured,
-        heapBefore: before.heapUsed,
-        heapAfter: after.heapUsed,
-        rssBefore: before.rss,
-        rssAfter: after.rss,
-        heapPerSession: (after.heapUsed - before.heapUsed) / result.sessionsCaptured,
-        rssPerSession: (after.rss - before.rss) / result.sessionsCaptured,
-        result,
-      });
-      if (result.sessionsCaptured < sessions) {
-        warnings.push(`${label}: only ${result.sessionsCaptured} of ${sessions} sessions were created`);
-      }
-      log(`${label}: ${fmtInt(record.heapPerSession)} B heap per session`);
     } catch (error) {
       record.error = errorText(error);
-    } finally {
-      await target.stop();
     }
   }
   return records;
 }
 
-async function initFigures(options: BenchOptions, targets: Set<TargetName>): Promise<InitRecord[]> {
+async function initFigures(harness: Harness, targets: Set<TargetName>): Promise<InitRecord[]> {
+  const { options } = harness;
   const records: InitRecord[] = [];
   for (const name of ['gateway', 'sdk-v1-express'] as const) {
     if (!targets.has(name)) continue;
     const record: InitRecord = { target: name };
     records.push(record);
-    let target: TargetProcess;
     try {
-      // Every initialize creates a session that stays: allow plenty.
-      const env = name === 'gateway' ? gatewayEnv(options, { MAX_SESSIONS: '10000000' }) : {};
-      target = await TargetProcess.start(name, { env });
-    } catch (error) {
-      record.error = `did not start: ${errorText(error)}`;
-      continue;
-    }
-    try {
-      await openLegacySession(target.mcpUrl);
-      const label = `${name} initialize @${options.connections}`;
-      log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
-      const { result, serverCpuShare, otherCpu } = await measure(
-        target,
-        {
-          origin: target.origin,
-          connections: options.connections,
-          warmupSec: options.warmupSec,
-          durationSec: options.durationSec,
-          maxSec: options.durationSec + 30,
-          requests: INITIALIZE_ONLY,
-          idReplacement: false,
-        },
-        label,
-      );
-      flagBadResponses(label, result);
-      record.result = result;
-      record.serverCpuShare = serverCpuShare;
-      record.otherCpu = otherCpu;
-      record.initsPerSec = result.sessionsCaptured / result.elapsedSec;
-      log(`${label}: ${fmtInt(record.initsPerSec)} inits/s`);
+      await harness.withTarget(name, { gatewayDefaults: INITIALIZE_FLOOD_GATEWAY }, async (target) => {
+        await openLegacySession(target.mcpUrl);
+        const label = `${name} initialize @${options.connections}`;
+        log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
+        const load = timedLoad({ target, requests: INITIALIZE_ONLY, uniqueIds: false }, options);
+        const { result, serverCpuShare, otherCpu } = await harness.measure(target, load, label);
+        harness.flagBadResponses(label, result);
+        record.result = result;
+        record.serverCpuShare = serverCpuShare;
+        record.otherCpu = otherCpu;
+        record.initsPerSec = result.sessionsCaptured / result.elapsedSec;
+        log(`${label}: ${fmtInt(record.initsPerSec)} inits/s`);
+      });
     } catch (error) {
       record.error = errorText(error);
-    } finally {
-      await target.stop();
     }
   }
   return records;
@@ -407,7 +267,8 @@ async function initFigures(options: BenchOptions, targets: Set<TargetName>): Pro
 
 const GATEWAY_MAIN = fileURLToPath(new URL('../../packages/gateway/dist/src/main.js', import.meta.url));
 
-async function startFigures(options: BenchOptions, targets: Set<TargetName>): Promise<StartRecord[]> {
+async function startFigures(harness: Harness, targets: Set<TargetName>): Promise<StartRecord[]> {
+  const { options } = harness;
   const plain: StartRecord = { process: 'plain node:http', runsMs: [] };
   const gateway: StartRecord = { process: 'gateway main.js', runsMs: [] };
   const withGateway = targets.has('gateway');
@@ -415,7 +276,7 @@ async function startFigures(options: BenchOptions, targets: Set<TargetName>): Pr
   log(`start to first /healthz 200: ${options.starts} starts each`);
   // Interleaved so drift (page cache, thermal) hits both alike.
   for (let run = 0; run < options.starts; run++) {
-    await quietGate(`start ${run + 1}`);
+    await harness.quietGate(`start ${run + 1}`);
     if (plain.error === undefined) {
       try {
         plain.runsMs.push(await timeToHealthy(targetScript('plain-healthz')));
@@ -462,6 +323,7 @@ function printReport(
   heap: HeapRecord[],
   inits: InitRecord[],
   starts: StartRecord[],
+  warnings: string[],
 ): GoalRecord[] {
   const out: string[] = [];
   const ceiling = findCall(throughput, CEILING)?.result;
@@ -662,7 +524,8 @@ function profileScenarios(): CallScenario[] {
   ];
 }
 
-async function profile(options: BenchOptions, spec: string, resultsDir: string, stamp: string): Promise<void> {
+async function profile(harness: Harness, spec: string, resultsDir: string, stamp: string): Promise<void> {
+  const { options } = harness;
   const [name, mode] = spec.split(':');
   const candidates = profileScenarios();
   const scenario = candidates.find((candidate) => candidate.target === name && (mode === undefined || candidate.mode === mode));
@@ -671,30 +534,18 @@ async function profile(options: BenchOptions, spec: string, resultsDir: string, 
   }
   const dir = join(resultsDir, `prof-${stamp}-${scenario.target}-${scenario.mode}`);
   mkdirSync(dir, { recursive: true });
-  const target = await TargetProcess.start(scenario.target, {
-    env: scenario.target === 'gateway' ? gatewayEnv(options, scenario.mode === 'initialize' ? { MAX_SESSIONS: '10000000' } : {}) : {},
+  // Writing the .cpuprofile on exit takes longer than a plain stop allows.
+  const setup = {
+    gatewayDefaults: scenario.mode === 'initialize' ? INITIALIZE_FLOOD_GATEWAY : {},
     nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
-  });
-  let result: LoadResult;
-  try {
+    stopGraceMs: 20_000,
+  };
+  const result = await harness.withTarget(scenario.target, setup, async (target) => {
     const requests = await scenario.prepare(target);
     log(`profiling ${scenario.target} ${scenario.mode} @${options.connections}: ${options.warmupSec + options.durationSec} s`);
-    ({ result } = await measure(
-      target,
-      {
-        origin: target.origin,
-        connections: options.connections,
-        warmupSec: options.warmupSec,
-        durationSec: options.durationSec,
-        maxSec: options.durationSec + 30,
-        requests,
-        idReplacement: scenario.uniqueIds,
-      },
-      'profile',
-    ));
-  } finally {
-    await target.stop(20_000);
-  }
+    const { result } = await harness.measure(target, timedLoad({ target, requests, uniqueIds: scenario.uniqueIds }, options), 'profile');
+    return result;
+  });
   const file = readdirSync(dir).find((entry) => entry.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`no .cpuprofile written to ${dir}`);
   const summary = summariseProfile(join(dir, file), 15);
@@ -739,11 +590,11 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  quietWaitMs = options.quietWaitSec * 1000;
-  if (!pinningAvailable()) warnings.push('taskset or a second core is missing: servers and load generator are NOT pinned');
+  const harness = new Harness(options);
+  if (!pinningAvailable()) harness.warnings.push('taskset or a second core is missing: servers and load generator are NOT pinned');
 
   if (options.cpuProf !== undefined) {
-    await profile(options, options.cpuProf, resultsDir, stamp);
+    await profile(harness, options.cpuProf, resultsDir, stamp);
     return;
   }
 
@@ -752,12 +603,12 @@ async function main(): Promise<void> {
   log(`node ${process.version}, ${availableParallelism()} cores, pinning ${pinningAvailable() ? 'on (servers core 0, load core 1)' : 'OFF'}`);
 
   const { throughput, latency } =
-    figures.has('throughput') || figures.has('latency') ? await callFigures(options, targets, figures) : { throughput: [], latency: [] };
-  const heap = figures.has('heap') ? await heapFigures(options, targets) : [];
-  const inits = figures.has('inits') ? await initFigures(options, targets) : [];
-  const starts = figures.has('start') ? await startFigures(options, targets) : [];
+    figures.has('throughput') || figures.has('latency') ? await callFigures(harness, targets, figures) : { throughput: [], latency: [] };
+  const heap = figures.has('heap') ? await heapFigures(harness, targets) : [];
+  const inits = figures.has('inits') ? await initFigures(harness, targets) : [];
+  const starts = figures.has('start') ? await startFigures(harness, targets) : [];
 
-  const goals = printReport(options, throughput, latency, heap, inits, starts);
+  const goals = printReport(options, throughput, latency, heap, inits, starts, harness.warnings);
   const file = join(resultsDir, `${stamp}.json`);
   writeFileSync(
     file,
@@ -781,7 +632,7 @@ async function main(): Promise<void> {
         inits,
         starts,
         goals,
-        warnings,
+        warnings: harness.warnings,
       },
       null,
       2,

@@ -1,7 +1,7 @@
 // What the benchmark sends to which target: the targets, the tools/call scenarios of each, and the
 // request sequences of the session figures.
 import type { BenchOptions } from './lib/cli-options.js';
-import type { LoadRequest } from './lib/load-spec.js';
+import type { LoadRequest, LoadSpec } from './lib/load-spec.js';
 import {
   ID_PLACEHOLDER,
   initializeBody,
@@ -64,10 +64,33 @@ export const SESSION_PAIR: LoadRequest[] = [
 ];
 export const INITIALIZE_ONLY: LoadRequest[] = [{ method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true }];
 
+/** Gateway configuration for an initialize flood: every initialize leaves a session behind, so allow plenty. */
+export const INITIALIZE_FLOOD_GATEWAY: Record<string, string> = { MAX_SESSIONS: '10000000' };
+
 /** The targets --targets names, plus the ceiling: every ratio is taken against it. */
 export function selectedTargets(options: BenchOptions): Set<TargetName> {
   if (options.targets === undefined) return new Set(TARGETS);
   const unknown = options.targets.filter((name) => !(TARGETS as string[]).includes(name));
   if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${TARGETS.join(', ')}`);
   return new Set<TargetName>([CEILING, ...(options.targets as TargetName[])]);
+}
+
+/** A scenario made ready on a running target: what the load generator sends it. */
+export interface Prepared {
+  target: TargetProcess;
+  requests: LoadRequest[];
+  uniqueIds: boolean;
+}
+
+/** A run bounded in time; the hard cap 30 s past the duration keeps a stalled server from hanging the benchmark. */
+export function timedLoad(prepared: Prepared, timing: { connections: number; warmupSec: number; durationSec: number }): LoadSpec {
+  return {
+    origin: prepared.target.origin,
+    connections: timing.connections,
+    warmupSec: timing.warmupSec,
+    durationSec: timing.durationSec,
+    maxSec: timing.durationSec + 30,
+    requests: prepared.requests,
+    idReplacement: prepared.uniqueIds,
+  };
 }
