@@ -2,302 +2,33 @@
 // Servers run in child processes pinned to core 0, the load generator (autocannon) in a child
 // pinned to core 1. Prints tables and writes bench/results/<timestamp>.json. See bench/README.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchOptions, type Figure, parseOptions, USAGE } from './lib/cli-options.js';
+import { type BenchOptions, parseOptions, USAGE } from './lib/cli-options.js';
 import { pinningAvailable } from './lib/core-pinning.js';
 import { summariseProfile } from './lib/cpu-profile-summary.js';
-import { median } from './lib/latency-samples.js';
-import { runLoad } from './lib/load-generator.js';
-import type { LoadRequest, LoadSpec } from './lib/load-spec.js';
+import type { LoadRequest } from './lib/load-spec.js';
 import { openLegacySession } from './lib/mcp-probe.js';
-import { timeToHealthy } from './lib/startup-timer.js';
-import { type TargetProcess, targetScript } from './lib/target-process.js';
+import type { TargetProcess } from './lib/target-process.js';
 import { fmtFactor, fmtInt, fmtMs, fmtShare, renderTable } from './lib/text-table.js';
 import { errorText, Harness, log } from './harness.js';
 import type { CallRecord, GoalRecord, HeapRecord, InitRecord, LatencyRecord, StartRecord } from './records.js';
+import { toolCallFigures } from './figures/tool-calls.js';
+import { heapFigures, HEAP_LIVE_SERVER_IDLE_MS } from './figures/session-heap.js';
+import { initFigures } from './figures/session-inits.js';
+import { startFigures } from './figures/start-time.js';
 import {
   CALL_SCENARIOS,
   CEILING,
   type CallScenario,
   INITIALIZE_FLOOD_GATEWAY,
   INITIALIZE_ONLY,
-  type Prepared,
-  SESSION_PAIR,
   selectedTargets,
-  TARGETS,
   type TargetName,
   timedLoad,
 } from './scenarios.js';
-
-// ---------------------------------------------------------------------------------------------
-// Figures
-
-/**
- * 1-connection latency in paired rounds. Round-trip latency at one connection on a VM is dominated
- * by how fast idle vCPUs wake up, which drifts by tens of microseconds from minute to minute; pairing
- * each target round with a plain-echo round right after it and taking the median of the differences
- * keeps that drift out of the "added p50".
- */
-async function latencyRounds(harness: Harness, subject: Prepared, plain: Prepared, scenario: CallScenario): Promise<LatencyRecord> {
-  const { options } = harness;
-  const label = `${scenario.target} ${scenario.mode} @1`;
-  const record: LatencyRecord = { target: scenario.target, mode: scenario.mode, rounds: [] };
-  const same = subject.target === plain.target;
-  const warmupSec = Math.min(options.warmupSec, 2);
-  const round = (prepared: Prepared, index: number): LoadSpec =>
-    timedLoad(prepared, { connections: 1, warmupSec: index === 0 ? warmupSec : 0, durationSec: options.latencyRoundSec });
-  log(`${label}: ${options.latencyRounds} rounds of ${options.latencyRoundSec} s${same ? '' : ' + the same on plain-echo'}`);
-  let non2xx = 0;
-  for (let index = 0; index < options.latencyRounds; index++) {
-    await harness.quietGate(`${label} round ${index + 1}`);
-    const result = await runLoad(round(subject, index));
-    harness.flagBadResponses(`${label} round ${index + 1}`, result);
-    non2xx += result.non2xx;
-    const baseline = same ? result : await runLoad(round(plain, index));
-    record.rounds.push({
-      p50: result.latencyMs.p50,
-      p99: result.latencyMs.p99,
-      okPerSec: result.okPerSec,
-      non2xx: result.non2xx,
-      plainP50: baseline.latencyMs.p50,
-      plainP99: baseline.latencyMs.p99,
-    });
-  }
-  record.p50 = median(record.rounds.map((r) => r.p50));
-  record.p99 = median(record.rounds.map((r) => r.p99));
-  record.plainP50 = median(record.rounds.map((r) => r.plainP50));
-  record.addedP50 = median(record.rounds.map((r) => r.p50 - r.plainP50));
-  record.non2xx = non2xx;
-  log(`${label}: p50 ${fmtMs(record.p50)} ms, added ${fmtMs(record.addedP50)} ms`);
-  return record;
-}
-
-async function callFigures(harness: Harness, targets: Set<TargetName>, figures: Set<Figure>): Promise<{ throughput: CallRecord[]; latency: LatencyRecord[] }> {
-  const { options } = harness;
-  const throughput: CallRecord[] = [];
-  const latency: LatencyRecord[] = [];
-  // plain-echo stays up for the whole figure: it is the partner of every paired latency round.
-  let plain: Prepared | undefined;
-  let plainError = '';
-  try {
-    const target = await harness.startTarget(CEILING);
-    const scenario = CALL_SCENARIOS.find((candidate) => candidate.target === CEILING);
-    if (scenario === undefined) throw new Error('no plain-echo scenario');
-    plain = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
-  } catch (error) {
-    plainError = `plain-echo: ${errorText(error)}`;
-    log(plainError);
-  }
-  const fail = (scenario: CallScenario, error: string): void => {
-    if (figures.has('throughput')) throughput.push({ target: scenario.target, mode: scenario.mode, connections: options.connections, error });
-    if (figures.has('latency')) latency.push({ target: scenario.target, mode: scenario.mode, rounds: [], error });
-  };
-  const runScenarios = async (target: TargetProcess, scenarios: CallScenario[]): Promise<void> => {
-    for (const scenario of scenarios) {
-      const name = scenario.target;
-      let subject: Prepared;
-      try {
-        subject = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
-      } catch (error) {
-        log(`${name} ${scenario.mode}: ${errorText(error)}`);
-        fail(scenario, errorText(error));
-        continue;
-      }
-      if (figures.has('throughput')) {
-        const label = `${name} ${scenario.mode} @${options.connections}`;
-        log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
-        try {
-          const { result, serverCpuShare, otherCpu } = await harness.measure(target, timedLoad(subject, options), label);
-          harness.flagBadResponses(label, result);
-          const record: CallRecord = { target: name, mode: scenario.mode, connections: options.connections, result, serverCpuShare, otherCpu };
-          throughput.push(record);
-          log(`${label}: ${fmtInt(result.okPerSec)} req/s, p50 ${fmtMs(result.latencyMs.p50)} ms, non-2xx ${result.non2xx}`);
-          if (plain !== undefined && target !== plain.target) {
-            const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
-            // plain-echo stays up between rows, so it needs little warm-up.
-            const warm = { connections: options.connections, warmupSec: Math.min(options.warmupSec, 1), durationSec: options.durationSec };
-            const paired = await harness.measure(plain.target, timedLoad(plain, warm), ceilingLabel);
-            harness.flagBadResponses(ceilingLabel, paired.result);
-            record.pairedCeiling = paired.result;
-            log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
-          }
-        } catch (error) {
-          throughput.push({ target: name, mode: scenario.mode, connections: options.connections, error: errorText(error) });
-        }
-      }
-      if (figures.has('latency')) {
-        if (plain === undefined) {
-          latency.push({ target: name, mode: scenario.mode, rounds: [], error: plainError });
-          continue;
-        }
-        try {
-          latency.push(await latencyRounds(harness, subject, plain, scenario));
-        } catch (error) {
-          latency.push({ target: name, mode: scenario.mode, rounds: [], error: errorText(error) });
-        }
-      }
-    }
-  };
-  try {
-    for (const name of TARGETS) {
-      if (!targets.has(name)) continue;
-      const scenarios = CALL_SCENARIOS.filter((scenario) => scenario.target === name);
-      if (name === CEILING) {
-        if (plain === undefined) for (const scenario of scenarios) fail(scenario, plainError);
-        else await runScenarios(plain.target, scenarios);
-        continue;
-      }
-      try {
-        await harness.withTarget(name, {}, (target) => runScenarios(target, scenarios));
-      } catch (error) {
-        log(`${name}: ${errorText(error)}`);
-        for (const scenario of scenarios) fail(scenario, errorText(error));
-      }
-    }
-  } finally {
-    await plain?.target.stop();
-  }
-  return { throughput, latency };
-}
-
-const HEAP_LIVE_SERVER_IDLE_MS = 1000;
-
-/** Heap once idle state is reached: sample every second (after the live-server idle time) until it stops shrinking, at most 10 s. */
-async function settledHeap(target: TargetProcess, fresh: { heapUsed: number; rss: number }): Promise<{ heapUsed: number; rss: number }> {
-  await new Promise((resolve) => setTimeout(resolve, HEAP_LIVE_SERVER_IDLE_MS * 1.5));
-  let last = fresh;
-  for (let sample = 0; sample < 10; sample++) {
-    const now = await target.heap();
-    const shrunk = last.heapUsed - now.heapUsed;
-    last = now;
-    if (shrunk < now.heapUsed * 0.005) break;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  return last;
-}
-
-async function heapFigures(harness: Harness, targets: Set<TargetName>): Promise<HeapRecord[]> {
-  const { options } = harness;
-  const plan: Array<{ name: TargetName; sessions: number }> = [
-    { name: 'gateway', sessions: options.sessions },
-    { name: 'sdk-v1-express', sessions: options.v1Sessions },
-  ];
-  const records: HeapRecord[] = [];
-  for (const { name, sessions } of plan) {
-    if (!targets.has(name)) continue;
-    const record: HeapRecord = { target: name, requested: sessions };
-    records.push(record);
-    // LIVE_SERVER_IDLE_MS: the gateway keeps up to MAX_LIVE_SERVERS (1000) recently used McpServer
-    // instances warm for LIVE_SERVER_IDLE_MS (60 s); an idle session has none, so let them expire fast.
-    const gatewayDefaults = { MAX_SESSIONS: String(sessions * 2 + 10_000), LIVE_SERVER_IDLE_MS: String(HEAP_LIVE_SERVER_IDLE_MS) };
-    try {
-      await harness.withTarget(name, { gatewayDefaults }, async (target) => {
-        // One verified handshake first: it also loads the code paths a session needs.
-        await openLegacySession(target.mcpUrl);
-        const before = await target.heap();
-        const label = `${name} heap: ${sessions} sessions`;
-        log(`${label}: initialize + notifications/initialized`);
-        const started = performance.now();
-        const result = await runLoad({
-          origin: target.origin,
-          connections: options.connections,
-          warmupSec: 0,
-          amount: sessions * 2,
-          maxSec: 900,
-          requests: SESSION_PAIR,
-          idReplacement: false,
-        });
-        record.seconds = (performance.now() - started) / 1000;
-        harness.flagBadResponses(label, result);
-        const fresh = await target.heap();
-        const after = await settledHeap(target, fresh);
-        Object.assign(record, {
-          heapPerSessionFresh: (fresh.heapUsed - before.heapUsed) / result.sessionsCaptured,
-          sessions: result.sessionsCaptured,
-          heapBefore: before.heapUsed,
-          heapAfter: after.heapUsed,
-          rssBefore: before.rss,
-          rssAfter: after.rss,
-          heapPerSession: (after.heapUsed - before.heapUsed) / result.sessionsCaptured,
-          rssPerSession: (after.rss - before.rss) / result.sessionsCaptured,
-          result,
-        });
-        if (result.sessionsCaptured < sessions) {
-          harness.warnings.push(`${label}: only ${result.sessionsCaptured} of ${sessions} sessions were created`);
-        }
-        log(`${label}: ${fmtInt(record.heapPerSession)} B heap per session`);
-      });
-    } catch (error) {
-      record.error = errorText(error);
-    }
-  }
-  return records;
-}
-
-async function initFigures(harness: Harness, targets: Set<TargetName>): Promise<InitRecord[]> {
-  const { options } = harness;
-  const records: InitRecord[] = [];
-  for (const name of ['gateway', 'sdk-v1-express'] as const) {
-    if (!targets.has(name)) continue;
-    const record: InitRecord = { target: name };
-    records.push(record);
-    try {
-      await harness.withTarget(name, { gatewayDefaults: INITIALIZE_FLOOD_GATEWAY }, async (target) => {
-        await openLegacySession(target.mcpUrl);
-        const label = `${name} initialize @${options.connections}`;
-        log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
-        const load = timedLoad({ target, requests: INITIALIZE_ONLY, uniqueIds: false }, options);
-        const { result, serverCpuShare, otherCpu } = await harness.measure(target, load, label);
-        harness.flagBadResponses(label, result);
-        record.result = result;
-        record.serverCpuShare = serverCpuShare;
-        record.otherCpu = otherCpu;
-        record.initsPerSec = result.sessionsCaptured / result.elapsedSec;
-        log(`${label}: ${fmtInt(record.initsPerSec)} inits/s`);
-      });
-    } catch (error) {
-      record.error = errorText(error);
-    }
-  }
-  return records;
-}
-
-const GATEWAY_MAIN = fileURLToPath(new URL('../../packages/gateway/dist/src/main.js', import.meta.url));
-
-async function startFigures(harness: Harness, targets: Set<TargetName>): Promise<StartRecord[]> {
-  const { options } = harness;
-  const plain: StartRecord = { process: 'plain node:http', runsMs: [] };
-  const gateway: StartRecord = { process: 'gateway main.js', runsMs: [] };
-  const withGateway = targets.has('gateway');
-  if (withGateway && !existsSync(GATEWAY_MAIN)) gateway.error = 'packages/gateway/dist/src/main.js not built';
-  log(`start to first /healthz 200: ${options.starts} starts each`);
-  // Interleaved so drift (page cache, thermal) hits both alike.
-  for (let run = 0; run < options.starts; run++) {
-    await harness.quietGate(`start ${run + 1}`);
-    if (plain.error === undefined) {
-      try {
-        plain.runsMs.push(await timeToHealthy(targetScript('plain-healthz')));
-      } catch (error) {
-        plain.error = errorText(error);
-      }
-    }
-    if (withGateway && gateway.error === undefined) {
-      try {
-        gateway.runsMs.push(await timeToHealthy(GATEWAY_MAIN, { LOG_LEVEL: 'warn', ...options.gatewayEnv }));
-      } catch (error) {
-        gateway.error = errorText(error);
-      }
-    }
-  }
-  const records = withGateway ? [plain, gateway] : [plain];
-  for (const record of records) {
-    if (record.runsMs.length > 0) record.medianMs = median(record.runsMs);
-  }
-  return records;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Report
@@ -603,7 +334,7 @@ async function main(): Promise<void> {
   log(`node ${process.version}, ${availableParallelism()} cores, pinning ${pinningAvailable() ? 'on (servers core 0, load core 1)' : 'OFF'}`);
 
   const { throughput, latency } =
-    figures.has('throughput') || figures.has('latency') ? await callFigures(harness, targets, figures) : { throughput: [], latency: [] };
+    figures.has('throughput') || figures.has('latency') ? await toolCallFigures(harness, targets, figures) : { throughput: [], latency: [] };
   const heap = figures.has('heap') ? await heapFigures(harness, targets) : [];
   const inits = figures.has('inits') ? await initFigures(harness, targets) : [];
   const starts = figures.has('start') ? await startFigures(harness, targets) : [];

@@ -1,0 +1,34 @@
+// Session initializations per second: a fresh process flooded with initialize requests.
+import { openLegacySession } from '../lib/mcp-probe.js';
+import { fmtInt } from '../lib/text-table.js';
+import { errorText, type Harness, log } from '../harness.js';
+import type { InitRecord } from '../records.js';
+import { INITIALIZE_FLOOD_GATEWAY, INITIALIZE_ONLY, type TargetName, timedLoad } from '../scenarios.js';
+
+export async function initFigures(harness: Harness, targets: Set<TargetName>): Promise<InitRecord[]> {
+  const { options } = harness;
+  const records: InitRecord[] = [];
+  for (const name of ['gateway', 'sdk-v1-express'] as const) {
+    if (!targets.has(name)) continue;
+    const record: InitRecord = { target: name };
+    records.push(record);
+    try {
+      await harness.withTarget(name, { gatewayDefaults: INITIALIZE_FLOOD_GATEWAY }, async (target) => {
+        await openLegacySession(target.mcpUrl);
+        const label = `${name} initialize @${options.connections}`;
+        log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
+        const load = timedLoad({ target, requests: INITIALIZE_ONLY, uniqueIds: false }, options);
+        const { result, serverCpuShare, otherCpu } = await harness.measure(target, load, label);
+        harness.flagBadResponses(label, result);
+        record.result = result;
+        record.serverCpuShare = serverCpuShare;
+        record.otherCpu = otherCpu;
+        record.initsPerSec = result.sessionsCaptured / result.elapsedSec;
+        log(`${label}: ${fmtInt(record.initsPerSec)} inits/s`);
+      });
+    } catch (error) {
+      record.error = errorText(error);
+    }
+  }
+  return records;
+}

@@ -1,0 +1,143 @@
+// tools/call throughput at --connections and added latency at 1 connection: one process per target
+// serves both, and plain-echo stays up beside it as the paired ceiling.
+import type { Figure } from '../lib/cli-options.js';
+import { median } from '../lib/latency-samples.js';
+import { runLoad } from '../lib/load-generator.js';
+import type { LoadSpec } from '../lib/load-spec.js';
+import type { TargetProcess } from '../lib/target-process.js';
+import { fmtInt, fmtMs } from '../lib/text-table.js';
+import { errorText, type Harness, log } from '../harness.js';
+import type { CallRecord, LatencyRecord } from '../records.js';
+import { CALL_SCENARIOS, CEILING, type CallScenario, type Prepared, TARGETS, type TargetName, timedLoad } from '../scenarios.js';
+
+/**
+ * 1-connection latency in paired rounds. Round-trip latency at one connection on a VM is dominated
+ * by how fast idle vCPUs wake up, which drifts by tens of microseconds from minute to minute; pairing
+ * each target round with a plain-echo round right after it and taking the median of the differences
+ * keeps that drift out of the "added p50".
+ */
+async function latencyRounds(harness: Harness, subject: Prepared, plain: Prepared, scenario: CallScenario): Promise<LatencyRecord> {
+  const { options } = harness;
+  const label = `${scenario.target} ${scenario.mode} @1`;
+  const record: LatencyRecord = { target: scenario.target, mode: scenario.mode, rounds: [] };
+  const same = subject.target === plain.target;
+  const warmupSec = Math.min(options.warmupSec, 2);
+  const round = (prepared: Prepared, index: number): LoadSpec =>
+    timedLoad(prepared, { connections: 1, warmupSec: index === 0 ? warmupSec : 0, durationSec: options.latencyRoundSec });
+  log(`${label}: ${options.latencyRounds} rounds of ${options.latencyRoundSec} s${same ? '' : ' + the same on plain-echo'}`);
+  let non2xx = 0;
+  for (let index = 0; index < options.latencyRounds; index++) {
+    await harness.quietGate(`${label} round ${index + 1}`);
+    const result = await runLoad(round(subject, index));
+    harness.flagBadResponses(`${label} round ${index + 1}`, result);
+    non2xx += result.non2xx;
+    const baseline = same ? result : await runLoad(round(plain, index));
+    record.rounds.push({
+      p50: result.latencyMs.p50,
+      p99: result.latencyMs.p99,
+      okPerSec: result.okPerSec,
+      non2xx: result.non2xx,
+      plainP50: baseline.latencyMs.p50,
+      plainP99: baseline.latencyMs.p99,
+    });
+  }
+  record.p50 = median(record.rounds.map((r) => r.p50));
+  record.p99 = median(record.rounds.map((r) => r.p99));
+  record.plainP50 = median(record.rounds.map((r) => r.plainP50));
+  record.addedP50 = median(record.rounds.map((r) => r.p50 - r.plainP50));
+  record.non2xx = non2xx;
+  log(`${label}: p50 ${fmtMs(record.p50)} ms, added ${fmtMs(record.addedP50)} ms`);
+  return record;
+}
+
+export async function toolCallFigures(
+  harness: Harness,
+  targets: Set<TargetName>,
+  figures: Set<Figure>,
+): Promise<{ throughput: CallRecord[]; latency: LatencyRecord[] }> {
+  const { options } = harness;
+  const throughput: CallRecord[] = [];
+  const latency: LatencyRecord[] = [];
+  // plain-echo stays up for the whole figure: it is the partner of every paired latency round.
+  let plain: Prepared | undefined;
+  let plainError = '';
+  try {
+    const target = await harness.startTarget(CEILING);
+    const scenario = CALL_SCENARIOS.find((candidate) => candidate.target === CEILING);
+    if (scenario === undefined) throw new Error('no plain-echo scenario');
+    plain = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
+  } catch (error) {
+    plainError = `plain-echo: ${errorText(error)}`;
+    log(plainError);
+  }
+  const fail = (scenario: CallScenario, error: string): void => {
+    if (figures.has('throughput')) throughput.push({ target: scenario.target, mode: scenario.mode, connections: options.connections, error });
+    if (figures.has('latency')) latency.push({ target: scenario.target, mode: scenario.mode, rounds: [], error });
+  };
+  const runScenarios = async (target: TargetProcess, scenarios: CallScenario[]): Promise<void> => {
+    for (const scenario of scenarios) {
+      const name = scenario.target;
+      let subject: Prepared;
+      try {
+        subject = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
+      } catch (error) {
+        log(`${name} ${scenario.mode}: ${errorText(error)}`);
+        fail(scenario, errorText(error));
+        continue;
+      }
+      if (figures.has('throughput')) {
+        const label = `${name} ${scenario.mode} @${options.connections}`;
+        log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
+        try {
+          const { result, serverCpuShare, otherCpu } = await harness.measure(target, timedLoad(subject, options), label);
+          harness.flagBadResponses(label, result);
+          const record: CallRecord = { target: name, mode: scenario.mode, connections: options.connections, result, serverCpuShare, otherCpu };
+          throughput.push(record);
+          log(`${label}: ${fmtInt(result.okPerSec)} req/s, p50 ${fmtMs(result.latencyMs.p50)} ms, non-2xx ${result.non2xx}`);
+          if (plain !== undefined && target !== plain.target) {
+            const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
+            // plain-echo stays up between rows, so it needs little warm-up.
+            const warm = { connections: options.connections, warmupSec: Math.min(options.warmupSec, 1), durationSec: options.durationSec };
+            const paired = await harness.measure(plain.target, timedLoad(plain, warm), ceilingLabel);
+            harness.flagBadResponses(ceilingLabel, paired.result);
+            record.pairedCeiling = paired.result;
+            log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
+          }
+        } catch (error) {
+          throughput.push({ target: name, mode: scenario.mode, connections: options.connections, error: errorText(error) });
+        }
+      }
+      if (figures.has('latency')) {
+        if (plain === undefined) {
+          latency.push({ target: name, mode: scenario.mode, rounds: [], error: plainError });
+          continue;
+        }
+        try {
+          latency.push(await latencyRounds(harness, subject, plain, scenario));
+        } catch (error) {
+          latency.push({ target: name, mode: scenario.mode, rounds: [], error: errorText(error) });
+        }
+      }
+    }
+  };
+  try {
+    for (const name of TARGETS) {
+      if (!targets.has(name)) continue;
+      const scenarios = CALL_SCENARIOS.filter((scenario) => scenario.target === name);
+      if (name === CEILING) {
+        if (plain === undefined) for (const scenario of scenarios) fail(scenario, plainError);
+        else await runScenarios(plain.target, scenarios);
+        continue;
+      }
+      try {
+        await harness.withTarget(name, {}, (target) => runScenarios(target, scenarios));
+      } catch (error) {
+        log(`${name}: ${errorText(error)}`);
+        for (const scenario of scenarios) fail(scenario, errorText(error));
+      }
+    }
+  } finally {
+    await plain?.target.stop();
+  }
+  return { throughput, latency };
+}
