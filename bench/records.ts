@@ -1,6 +1,6 @@
 // What one benchmark run records: these types are the schema of bench/results/*.json.
 import type { LoadResult } from './lib/load-spec.js';
-import type { TargetName } from './scenarios.js';
+import { CEILING, type TargetName } from './scenarios.js';
 
 export interface CallRecord {
   target: TargetName;
@@ -18,6 +18,16 @@ export interface CallRecord {
    */
   pairedCeiling?: LoadResult;
   error?: string;
+}
+
+/** plain-echo's own throughput row: the ceiling of figures measured without a paired run. */
+export function plainEchoRun(throughput: CallRecord[]): LoadResult | undefined {
+  return throughput.find((row) => row.target === CEILING)?.result;
+}
+
+/** The plain-echo run a throughput row is compared with: its paired run, else plain-echo's own row. */
+export function ceilingOf(record: CallRecord, throughput: CallRecord[]): LoadResult | undefined {
+  return record.pairedCeiling ?? plainEchoRun(throughput);
 }
 
 /** One paired round of the 1-connection figure: the target, then plain-echo right after it. */
@@ -78,4 +88,13 @@ export interface GoalRecord {
   goal: string;
   measured: string;
   status: 'pass' | 'FAIL' | 'n/a';
+}
+
+/** Every figure's rows; a figure left out by --figures has none. */
+export interface FigureRecords {
+  throughput: CallRecord[];
+  latency: LatencyRecord[];
+  heap: HeapRecord[];
+  inits: InitRecord[];
+  starts: StartRecord[];
 }

@@ -12,232 +12,16 @@ import { summariseProfile } from './lib/cpu-profile-summary.js';
 import type { LoadRequest } from './lib/load-spec.js';
 import { openLegacySession } from './lib/mcp-probe.js';
 import type { TargetProcess } from './lib/target-process.js';
-import { fmtFactor, fmtInt, fmtMs, fmtShare, renderTable } from './lib/text-table.js';
+import { fmtInt, fmtMs, fmtShare, renderTable } from './lib/text-table.js';
 import { errorText, Harness, log } from './harness.js';
-import type { CallRecord, GoalRecord, HeapRecord, InitRecord, LatencyRecord, StartRecord } from './records.js';
+import { judgeGoals } from './goals.js';
+import type { FigureRecords } from './records.js';
+import { printReport } from './report.js';
 import { toolCallFigures } from './figures/tool-calls.js';
-import { heapFigures, HEAP_LIVE_SERVER_IDLE_MS } from './figures/session-heap.js';
+import { heapFigures } from './figures/session-heap.js';
 import { initFigures } from './figures/session-inits.js';
 import { startFigures } from './figures/start-time.js';
-import {
-  CALL_SCENARIOS,
-  CEILING,
-  type CallScenario,
-  INITIALIZE_FLOOD_GATEWAY,
-  INITIALIZE_ONLY,
-  selectedTargets,
-  type TargetName,
-  timedLoad,
-} from './scenarios.js';
-
-// ---------------------------------------------------------------------------------------------
-// Report
-
-function findCall(records: CallRecord[], target: TargetName, mode?: string): CallRecord | undefined {
-  return records.find((record) => record.target === target && (mode === undefined || record.mode === mode));
-}
-
-/** One line per distinct failure reason, listing the rows it hit (keeps the tables narrow). */
-function naNotes(rows: Array<{ label: string; error?: string | undefined }>): string[] {
-  const byReason = new Map<string, string[]>();
-  for (const row of rows) {
-    if (row.error === undefined) continue;
-    byReason.set(row.error, [...(byReason.get(row.error) ?? []), row.label]);
-  }
-  return [...byReason.entries()].map(([reason, labels]) => `  n/a ${labels.join(', ')}: ${reason}`);
-}
-
-function printReport(
-  options: BenchOptions,
-  throughput: CallRecord[],
-  latency: LatencyRecord[],
-  heap: HeapRecord[],
-  inits: InitRecord[],
-  starts: StartRecord[],
-  warnings: string[],
-): GoalRecord[] {
-  const out: string[] = [];
-  const ceiling = findCall(throughput, CEILING)?.result;
-
-  if (throughput.length > 0) {
-    out.push(
-      `\ntools/call of echo, ${options.connections} connections (${options.warmupSec} s warm-up excluded, ${options.durationSec} s measured; "plain req/s" = plain-echo re-measured right after the row)`,
-    );
-    out.push(
-      renderTable(
-        [
-          'target / mode',
-          'req/s',
-          'plain req/s',
-          'vs plain-echo',
-          'p50 ms',
-          'p99 ms',
-          'p50 vs plain',
-          'server CPU',
-          'load CPU',
-          'other CPU',
-          'non-2xx',
-          'errors',
-        ],
-        throughput.map((record) => {
-          const r = record.result;
-          const label = `${record.target} ${record.mode}`;
-          if (r === undefined) return [label, 'n/a', '', '', '', '', '', '', '', '', '', ''];
-          const reference = record.pairedCeiling ?? ceiling;
-          return [
-            label,
-            fmtInt(r.okPerSec),
-            fmtInt(reference?.okPerSec),
-            fmtShare(reference === undefined ? undefined : r.okPerSec / reference.okPerSec),
-            fmtMs(r.latencyMs.p50),
-            fmtMs(r.latencyMs.p99),
-            fmtFactor(reference === undefined ? undefined : r.latencyMs.p50 / reference.latencyMs.p50),
-            fmtShare(record.serverCpuShare),
-            fmtShare(r.loadCpuShare),
-            fmtShare(record.otherCpu),
-            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
-            fmtInt(r.errors + r.timeouts),
-          ];
-        }),
-      ),
-    );
-    out.push(...naNotes(throughput.map((record) => ({ label: `${record.target} ${record.mode}`, error: record.error }))));
-  }
-
-  if (latency.length > 0) {
-    out.push(`\ntools/call of echo, 1 connection (${options.latencyRounds} paired rounds of ${options.latencyRoundSec} s: target, then plain-echo; medians)`);
-    out.push(
-      renderTable(
-        ['target / mode', 'p50 ms', 'p99 ms', 'plain p50 ms', 'added p50 ms', 'p50 vs plain', 'non-2xx'],
-        latency.map((record) => {
-          const label = `${record.target} ${record.mode}`;
-          if (record.p50 === undefined) return [label, 'n/a', '', '', '', '', ''];
-          return [
-            label,
-            fmtMs(record.p50),
-            fmtMs(record.p99),
-            fmtMs(record.plainP50),
-            fmtMs(record.addedP50),
-            fmtFactor(record.plainP50 === undefined ? undefined : record.p50 / record.plainP50),
-            ((record.non2xx ?? 0) > 0 ? '!! ' : '') + fmtInt(record.non2xx),
-          ];
-        }),
-      ),
-    );
-    out.push(...naNotes(latency.map((record) => ({ label: `${record.target} ${record.mode}`, error: record.error }))));
-  }
-
-  if (heap.length > 0) {
-    out.push(
-      `\nheap per idle legacy session (initialize + notifications/initialized, then heap after gc once idle; gateway with LIVE_SERVER_IDLE_MS=${HEAP_LIVE_SERVER_IDLE_MS})`,
-    );
-    out.push(
-      renderTable(
-        ['target', 'sessions', 'heap B/session', 'rss B/session', 'heap B/session just created', 'heap before MB', 'heap after MB', 'seconds', 'non-2xx'],
-        heap.map((record) => {
-          if (record.heapPerSession === undefined) return [record.target, fmtInt(record.requested), 'n/a', '', '', '', '', '', ''];
-          return [
-            record.target,
-            fmtInt(record.sessions),
-            fmtInt(record.heapPerSession),
-            fmtInt(record.rssPerSession),
-            fmtInt(record.heapPerSessionFresh),
-            fmtMs((record.heapBefore ?? 0) / 1048576, 1),
-            fmtMs((record.heapAfter ?? 0) / 1048576, 1),
-            fmtMs(record.seconds, 1),
-            fmtInt(record.result?.non2xx),
-          ];
-        }),
-      ),
-    );
-    out.push(...naNotes(heap.map((record) => ({ label: record.target, error: record.error }))));
-  }
-
-  const v1Inits = inits.find((record) => record.target === 'sdk-v1-express')?.initsPerSec;
-  if (inits.length > 0) {
-    out.push(`\nsession initializations per second, ${options.connections} connections (initialize only)`);
-    out.push(
-      renderTable(
-        ['target', 'inits/s', 'vs sdk-v1-express', 'vs plain-echo req/s', 'p50 ms', 'server CPU', 'non-2xx'],
-        inits.map((record) => {
-          const r = record.result;
-          if (r === undefined || record.initsPerSec === undefined) return [record.target, 'n/a', '', '', '', '', ''];
-          return [
-            record.target,
-            fmtInt(record.initsPerSec),
-            fmtFactor(v1Inits === undefined ? undefined : record.initsPerSec / v1Inits),
-            fmtShare(ceiling === undefined ? undefined : record.initsPerSec / ceiling.okPerSec),
-            fmtMs(r.latencyMs.p50),
-            fmtShare(record.serverCpuShare),
-            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
-          ];
-        }),
-      ),
-    );
-    out.push(...naNotes(inits.map((record) => ({ label: record.target, error: record.error }))));
-  }
-
-  const plainStart = starts.find((record) => record.process.startsWith('plain'))?.medianMs;
-  if (starts.length > 0) {
-    out.push(`\nprocess start to first 200 from /healthz (median of ${options.starts}, polled every 5 ms)`);
-    out.push(
-      renderTable(
-        ['process', 'median ms', 'vs plain node:http', 'runs ms'],
-        starts.map((record) =>
-          record.medianMs === undefined
-            ? [record.process, 'n/a', '', '']
-            : [
-                record.process,
-                fmtMs(record.medianMs, 1),
-                fmtFactor(plainStart === undefined ? undefined : record.medianMs / plainStart),
-                record.runsMs.map((ms) => ms.toFixed(0)).join(' '),
-              ],
-        ),
-      ),
-    );
-    out.push(...naNotes(starts.map((record) => ({ label: record.process, error: record.error }))));
-  }
-
-  // Goals (the gateway's figures against the targets in bench/README.md).
-  const goals: GoalRecord[] = [];
-  const judge = (goal: string, value: number | undefined, text: string, ok: (value: number) => boolean): void => {
-    goals.push(
-      value === undefined || !Number.isFinite(value) ? { goal, measured: 'n/a', status: 'n/a' } : { goal, measured: text, status: ok(value) ? 'pass' : 'FAIL' },
-    );
-  };
-  for (const mode of ['legacy-session', 'modern']) {
-    const row = findCall(throughput, 'gateway', mode);
-    const r = row?.result;
-    const reference = row?.pairedCeiling ?? ceiling;
-    const share = r === undefined || reference === undefined ? undefined : r.okPerSec / reference.okPerSec;
-    judge(`gateway ${mode} tools/call >= 50% of plain-echo`, share, fmtShare(share), (v) => v >= 0.5);
-  }
-  for (const mode of ['legacy-session', 'modern']) {
-    const added = latency.find((record) => record.target === 'gateway' && record.mode === mode)?.addedP50;
-    judge(`gateway ${mode} added p50 @1 <= 0.2 ms`, added, `${fmtMs(added)} ms`, (v) => v <= 0.2);
-  }
-  const gatewayHeap = heap.find((record) => record.target === 'gateway')?.heapPerSession;
-  judge('gateway heap per idle session <= 2 KB', gatewayHeap, `${fmtInt(gatewayHeap)} B`, (v) => v <= 2048);
-  const gatewayInits = inits.find((record) => record.target === 'gateway')?.initsPerSec;
-  const initFactor = gatewayInits === undefined || v1Inits === undefined ? undefined : gatewayInits / v1Inits;
-  judge('gateway inits/s >= 10x sdk-v1-express', initFactor, fmtFactor(initFactor), (v) => v >= 10);
-  const gatewayStart = starts.find((record) => record.process.startsWith('gateway'))?.medianMs;
-  judge('gateway start to /healthz 200 <= 300 ms', gatewayStart, `${fmtMs(gatewayStart, 1)} ms`, (v) => v <= 300);
-  out.push('\ngoals');
-  out.push(
-    renderTable(
-      ['goal', 'measured', 'status'],
-      goals.map((goal) => [goal.goal, goal.measured, goal.status]),
-    ),
-  );
-
-  if (warnings.length > 0) {
-    out.push('\nwarnings');
-    for (const warning of warnings) out.push(`- ${warning}`);
-  }
-  process.stdout.write(`${out.join('\n')}\n`);
-  return goals;
-}
+import { CALL_SCENARIOS, type CallScenario, INITIALIZE_FLOOD_GATEWAY, INITIALIZE_ONLY, selectedTargets, timedLoad } from './scenarios.js';
 
 // ---------------------------------------------------------------------------------------------
 // Profiling mode
@@ -339,7 +123,9 @@ async function main(): Promise<void> {
   const inits = figures.has('inits') ? await initFigures(harness, targets) : [];
   const starts = figures.has('start') ? await startFigures(harness, targets) : [];
 
-  const goals = printReport(options, throughput, latency, heap, inits, starts, harness.warnings);
+  const records: FigureRecords = { throughput, latency, heap, inits, starts };
+  const goals = judgeGoals(records);
+  printReport(options, records, goals, harness.warnings);
   const file = join(resultsDir, `${stamp}.json`);
   writeFileSync(
     file,

@@ -1,0 +1,64 @@
+// The gateway's goals, judged against each run's figures in the last table of the report. bench/README.md
+// states the same goals for readers; change both together.
+import { fmtFactor, fmtInt, fmtMs, fmtShare } from './lib/text-table.js';
+import { ceilingOf, type FigureRecords, type GoalRecord } from './records.js';
+import type { TargetName } from './scenarios.js';
+
+type Goal = {
+  /** The row of the goals table; it names the threshold so the table reads on its own. */
+  goal: string;
+  figure(records: FigureRecords): number | undefined;
+  shown(value: number): string;
+} & ({ atLeast: number } | { atMost: number });
+
+// The gateway's figures the goals judge; undefined where the run did not measure them.
+
+const throughputShare =
+  (mode: string) =>
+  (records: FigureRecords): number | undefined => {
+    const row = records.throughput.find((record) => record.target === 'gateway' && record.mode === mode);
+    const reference = row === undefined ? undefined : ceilingOf(row, records.throughput);
+    return row?.result === undefined || reference === undefined ? undefined : row.result.okPerSec / reference.okPerSec;
+  };
+
+const addedP50 =
+  (mode: string) =>
+  (records: FigureRecords): number | undefined =>
+    records.latency.find((record) => record.target === 'gateway' && record.mode === mode)?.addedP50;
+
+function heapPerIdleSession(records: FigureRecords): number | undefined {
+  return records.heap.find((record) => record.target === 'gateway')?.heapPerSession;
+}
+
+function initsOverV1(records: FigureRecords): number | undefined {
+  const initsOf = (target: TargetName) => records.inits.find((record) => record.target === target)?.initsPerSec;
+  const gateway = initsOf('gateway');
+  const v1 = initsOf('sdk-v1-express');
+  return gateway === undefined || v1 === undefined ? undefined : gateway / v1;
+}
+
+function startMs(records: FigureRecords): number | undefined {
+  return records.starts.find((record) => record.process.startsWith('gateway'))?.medianMs;
+}
+
+const ms = (digits: number) => (value: number) => `${fmtMs(value, digits)} ms`;
+const bytes = (value: number) => `${fmtInt(value)} B`;
+
+const GOALS: readonly Goal[] = [
+  { goal: 'gateway legacy-session tools/call >= 50% of plain-echo', figure: throughputShare('legacy-session'), shown: fmtShare, atLeast: 0.5 },
+  { goal: 'gateway modern tools/call >= 50% of plain-echo', figure: throughputShare('modern'), shown: fmtShare, atLeast: 0.5 },
+  { goal: 'gateway legacy-session added p50 @1 <= 0.2 ms', figure: addedP50('legacy-session'), shown: ms(3), atMost: 0.2 },
+  { goal: 'gateway modern added p50 @1 <= 0.2 ms', figure: addedP50('modern'), shown: ms(3), atMost: 0.2 },
+  { goal: 'gateway heap per idle session <= 2 KB', figure: heapPerIdleSession, shown: bytes, atMost: 2048 },
+  { goal: 'gateway inits/s >= 10x sdk-v1-express', figure: initsOverV1, shown: fmtFactor, atLeast: 10 },
+  { goal: 'gateway start to /healthz 200 <= 300 ms', figure: startMs, shown: ms(1), atMost: 300 },
+];
+
+export function judgeGoals(records: FigureRecords): GoalRecord[] {
+  return GOALS.map((goal) => {
+    const value = goal.figure(records);
+    if (value === undefined || !Number.isFinite(value)) return { goal: goal.goal, measured: 'n/a', status: 'n/a' };
+    const met = 'atLeast' in goal ? value >= goal.atLeast : value <= goal.atMost;
+    return { goal: goal.goal, measured: goal.shown(value), status: met ? 'pass' : 'FAIL' };
+  });
+}

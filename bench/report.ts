@@ -1,0 +1,174 @@
+// The console report: one table per figure, the goals, then the warnings.
+import { HEAP_LIVE_SERVER_IDLE_MS } from './figures/session-heap.js';
+import type { BenchOptions } from './lib/cli-options.js';
+import { fmtFactor, fmtInt, fmtMs, fmtShare, renderTable } from './lib/text-table.js';
+import { ceilingOf, type FigureRecords, type GoalRecord, plainEchoRun } from './records.js';
+
+/** One line per distinct failure reason, listing the rows it hit (keeps the tables narrow). */
+function naNotes(rows: Array<{ label: string; error?: string | undefined }>): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.error === undefined) continue;
+    byReason.set(row.error, [...(byReason.get(row.error) ?? []), row.label]);
+  }
+  return [...byReason.entries()].map(([reason, labels]) => `  n/a ${labels.join(', ')}: ${reason}`);
+}
+
+export function printReport(options: BenchOptions, records: FigureRecords, goals: GoalRecord[], warnings: string[]): void {
+  const { throughput, latency, heap, inits, starts } = records;
+  const out: string[] = [];
+  const ceiling = plainEchoRun(throughput);
+
+  if (throughput.length > 0) {
+    out.push(
+      `\ntools/call of echo, ${options.connections} connections (${options.warmupSec} s warm-up excluded, ${options.durationSec} s measured; "plain req/s" = plain-echo re-measured right after the row)`,
+    );
+    out.push(
+      renderTable(
+        [
+          'target / mode',
+          'req/s',
+          'plain req/s',
+          'vs plain-echo',
+          'p50 ms',
+          'p99 ms',
+          'p50 vs plain',
+          'server CPU',
+          'load CPU',
+          'other CPU',
+          'non-2xx',
+          'errors',
+        ],
+        throughput.map((record) => {
+          const r = record.result;
+          const label = `${record.target} ${record.mode}`;
+          if (r === undefined) return [label, 'n/a', '', '', '', '', '', '', '', '', '', ''];
+          const reference = ceilingOf(record, throughput);
+          return [
+            label,
+            fmtInt(r.okPerSec),
+            fmtInt(reference?.okPerSec),
+            fmtShare(reference === undefined ? undefined : r.okPerSec / reference.okPerSec),
+            fmtMs(r.latencyMs.p50),
+            fmtMs(r.latencyMs.p99),
+            fmtFactor(reference === undefined ? undefined : r.latencyMs.p50 / reference.latencyMs.p50),
+            fmtShare(record.serverCpuShare),
+            fmtShare(r.loadCpuShare),
+            fmtShare(record.otherCpu),
+            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
+            fmtInt(r.errors + r.timeouts),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(throughput.map((record) => ({ label: `${record.target} ${record.mode}`, error: record.error }))));
+  }
+
+  if (latency.length > 0) {
+    out.push(`\ntools/call of echo, 1 connection (${options.latencyRounds} paired rounds of ${options.latencyRoundSec} s: target, then plain-echo; medians)`);
+    out.push(
+      renderTable(
+        ['target / mode', 'p50 ms', 'p99 ms', 'plain p50 ms', 'added p50 ms', 'p50 vs plain', 'non-2xx'],
+        latency.map((record) => {
+          const label = `${record.target} ${record.mode}`;
+          if (record.p50 === undefined) return [label, 'n/a', '', '', '', '', ''];
+          return [
+            label,
+            fmtMs(record.p50),
+            fmtMs(record.p99),
+            fmtMs(record.plainP50),
+            fmtMs(record.addedP50),
+            fmtFactor(record.plainP50 === undefined ? undefined : record.p50 / record.plainP50),
+            ((record.non2xx ?? 0) > 0 ? '!! ' : '') + fmtInt(record.non2xx),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(latency.map((record) => ({ label: `${record.target} ${record.mode}`, error: record.error }))));
+  }
+
+  if (heap.length > 0) {
+    out.push(
+      `\nheap per idle legacy session (initialize + notifications/initialized, then heap after gc once idle; gateway with LIVE_SERVER_IDLE_MS=${HEAP_LIVE_SERVER_IDLE_MS})`,
+    );
+    out.push(
+      renderTable(
+        ['target', 'sessions', 'heap B/session', 'rss B/session', 'heap B/session just created', 'heap before MB', 'heap after MB', 'seconds', 'non-2xx'],
+        heap.map((record) => {
+          if (record.heapPerSession === undefined) return [record.target, fmtInt(record.requested), 'n/a', '', '', '', '', '', ''];
+          return [
+            record.target,
+            fmtInt(record.sessions),
+            fmtInt(record.heapPerSession),
+            fmtInt(record.rssPerSession),
+            fmtInt(record.heapPerSessionFresh),
+            fmtMs((record.heapBefore ?? 0) / 1048576, 1),
+            fmtMs((record.heapAfter ?? 0) / 1048576, 1),
+            fmtMs(record.seconds, 1),
+            fmtInt(record.result?.non2xx),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(heap.map((record) => ({ label: record.target, error: record.error }))));
+  }
+
+  const v1Inits = inits.find((record) => record.target === 'sdk-v1-express')?.initsPerSec;
+  if (inits.length > 0) {
+    out.push(`\nsession initializations per second, ${options.connections} connections (initialize only)`);
+    out.push(
+      renderTable(
+        ['target', 'inits/s', 'vs sdk-v1-express', 'vs plain-echo req/s', 'p50 ms', 'server CPU', 'non-2xx'],
+        inits.map((record) => {
+          const r = record.result;
+          if (r === undefined || record.initsPerSec === undefined) return [record.target, 'n/a', '', '', '', '', ''];
+          return [
+            record.target,
+            fmtInt(record.initsPerSec),
+            fmtFactor(v1Inits === undefined ? undefined : record.initsPerSec / v1Inits),
+            fmtShare(ceiling === undefined ? undefined : record.initsPerSec / ceiling.okPerSec),
+            fmtMs(r.latencyMs.p50),
+            fmtShare(record.serverCpuShare),
+            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(inits.map((record) => ({ label: record.target, error: record.error }))));
+  }
+
+  const plainStart = starts.find((record) => record.process.startsWith('plain'))?.medianMs;
+  if (starts.length > 0) {
+    out.push(`\nprocess start to first 200 from /healthz (median of ${options.starts}, polled every 5 ms)`);
+    out.push(
+      renderTable(
+        ['process', 'median ms', 'vs plain node:http', 'runs ms'],
+        starts.map((record) =>
+          record.medianMs === undefined
+            ? [record.process, 'n/a', '', '']
+            : [
+                record.process,
+                fmtMs(record.medianMs, 1),
+                fmtFactor(plainStart === undefined ? undefined : record.medianMs / plainStart),
+                record.runsMs.map((ms) => ms.toFixed(0)).join(' '),
+              ],
+        ),
+      ),
+    );
+    out.push(...naNotes(starts.map((record) => ({ label: record.process, error: record.error }))));
+  }
+
+  out.push('\ngoals');
+  out.push(
+    renderTable(
+      ['goal', 'measured', 'status'],
+      goals.map((goal) => [goal.goal, goal.measured, goal.status]),
+    ),
+  );
+
+  if (warnings.length > 0) {
+    out.push('\nwarnings');
+    for (const warning of warnings) out.push(`- ${warning}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
