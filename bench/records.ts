@@ -1,4 +1,5 @@
-// What one benchmark run records: these types are the schema of bench/results/*.json.
+// What one benchmark run records: these types are the schema of bench/results/*.json (`Results`).
+import type { BenchOptions } from './lib/cli-options.js';
 import type { LoadResult } from './lib/load-spec.js';
 import { CEILING, type TargetName } from './scenarios.js';
 
@@ -97,4 +98,16 @@ export interface FigureRecords {
   heap: HeapRecord[];
   inits: InitRecord[];
   starts: StartRecord[];
+}
+
+/** One bench/results/<timestamp>.json. */
+export interface Results extends FigureRecords {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  commit: string | undefined;
+  machine: { node: string; cpu: string | undefined; cores: number; memoryMB: number; pinned: boolean };
+  options: BenchOptions;
+  goals: GoalRecord[];
+  warnings: string[];
 }

@@ -62,7 +62,13 @@ export const SESSION_PAIR: LoadRequest[] = [
   { method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true },
   { method: 'POST', path: '/mcp', headers: legacyHeaders(), body: initializedNotificationBody(), sendSession: true },
 ];
-export const INITIALIZE_ONLY: LoadRequest[] = [{ method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true }];
+const INITIALIZE_ONLY: LoadRequest[] = [{ method: 'POST', path: '/mcp', headers: initializeHeaders(), body: initializeBody(), captureSession: true }];
+
+/** An initialize flood: one verified handshake first, then initialize alone, each leaving a session behind. */
+export async function initializeFlood(target: TargetProcess): Promise<LoadRequest[]> {
+  await openLegacySession(target.mcpUrl);
+  return INITIALIZE_ONLY;
+}
 
 /** Gateway configuration for an initialize flood: every initialize leaves a session behind, so allow plenty. */
 export const INITIALIZE_FLOOD_GATEWAY: Record<string, string> = { MAX_SESSIONS: '10000000' };

@@ -1,9 +1,8 @@
 // Session initializations per second: a fresh process flooded with initialize requests.
-import { openLegacySession } from '../lib/mcp-probe.js';
 import { fmtInt } from '../lib/text-table.js';
 import { errorText, type Harness, log } from '../harness.js';
 import type { InitRecord } from '../records.js';
-import { INITIALIZE_FLOOD_GATEWAY, INITIALIZE_ONLY, type TargetName, timedLoad } from '../scenarios.js';
+import { INITIALIZE_FLOOD_GATEWAY, initializeFlood, type TargetName, timedLoad } from '../scenarios.js';
 
 export async function initFigures(harness: Harness, targets: Set<TargetName>): Promise<InitRecord[]> {
   const { options } = harness;
@@ -14,10 +13,10 @@ export async function initFigures(harness: Harness, targets: Set<TargetName>): P
     records.push(record);
     try {
       await harness.withTarget(name, { gatewayDefaults: INITIALIZE_FLOOD_GATEWAY }, async (target) => {
-        await openLegacySession(target.mcpUrl);
+        const requests = await initializeFlood(target);
         const label = `${name} initialize @${options.connections}`;
         log(`${label}: ${options.warmupSec} s warm-up + ${options.durationSec} s`);
-        const load = timedLoad({ target, requests: INITIALIZE_ONLY, uniqueIds: false }, options);
+        const load = timedLoad({ target, requests, uniqueIds: false }, options);
         const { result, serverCpuShare, otherCpu } = await harness.measure(target, load, label);
         harness.flagBadResponses(label, result);
         record.result = result;
