@@ -97,8 +97,8 @@ export async function toolCallFigures(
           if (plain !== undefined && target !== plain.target) {
             const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
             // plain-echo stays up between rows, so it needs little warm-up.
-            const warm = { connections: options.connections, warmupSec: Math.min(options.warmupSec, 1), durationSec: options.durationSec };
-            const paired = await harness.measure(plain.target, timedLoad(plain, warm), ceilingLabel);
+            const pairedTiming = { connections: options.connections, warmupSec: Math.min(options.warmupSec, 1), durationSec: options.durationSec };
+            const paired = await harness.measure(plain.target, timedLoad(plain, pairedTiming), ceilingLabel);
             harness.flagBadResponses(ceilingLabel, paired.result);
             record.pairedCeiling = paired.result;
             log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
