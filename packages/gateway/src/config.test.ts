@@ -10,14 +10,19 @@ describe('loadConfig', () => {
     assert.equal(config.mcpServer, undefined);
     assert.equal(config.sessionStore, 'memory');
     assert.equal(config.keepAliveTimeoutMs, 125_000);
-    assert.equal(config.headersTimeoutMs, 126_000);
-    assert.ok(config.requestTimeoutMs >= config.headersTimeoutMs);
+    assert.equal(config.headersTimeoutMs, 20_000);
+    assert.equal(config.requestTimeoutMs, 60_000);
     assert.equal(config.sseHeartbeatMs, 20_000);
     assert.equal(config.maxBodyBytes, 4 * 1024 * 1024);
     assert.equal(config.drainTimeoutMs, 25_000);
     assert.deepEqual(config.allowedOrigins, [], 'no browser origin is trusted on a public bind');
     assert.match(config.taskId ?? '', /^[0-9a-f]{12}$/);
     assert.ok(Object.isFrozen(config));
+  });
+
+  it('takes a headers timeout shorter than the keep-alive (Node 24 times them independently)', () => {
+    const config = loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '125000', HEADERS_TIMEOUT_MS: '2000' });
+    assert.equal(config.headersTimeoutMs, 2000);
   });
 
   it('trusts loopback hosts and origins when bound to loopback', () => {
@@ -36,7 +41,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of fatal, error, warn, info, debug, trace, silent/],
     [{ SESSION_STORE: 'postgres' }, 'SESSION_STORE', /one of memory/],
     [{ MODERN_INSTANCES: 'pooled' }, 'MODERN_INSTANCES', /shared, per-request/],
-    [{ KEEP_ALIVE_TIMEOUT_MS: '130000' }, 'HEADERS_TIMEOUT_MS', /above KEEP_ALIVE_TIMEOUT_MS \(130000\)/],
+    [{ MAX_JSON_DEPTH: '2' }, 'MAX_JSON_DEPTH', /whole number from 4/],
+    [{ MAX_STREAMS: '0' }, 'MAX_STREAMS', /whole number from 1/],
     [{ REQUEST_TIMEOUT_MS: '5000' }, 'REQUEST_TIMEOUT_MS', /at least HEADERS_TIMEOUT_MS/],
     [{ MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES', /whole number/],
     [{ ALLOWED_ORIGINS: 'https://a.example.com/path' }, 'ALLOWED_ORIGINS', /scheme and host, no path/],

@@ -19,14 +19,32 @@ export interface GatewayConfig {
   readonly logLevel: LogLevel;
   /** @default 125000 (125 s: the ALB idle timeout of 120 s plus 5 s, so the ALB always closes first) */
   readonly keepAliveTimeoutMs: number;
-  /** @default 126000 (keep-alive plus 1 s) */
+  /** @default 20000 (20 s for a request's headers; a slow-header client is cut within a second of it) */
   readonly headersTimeoutMs: number;
-  /** @default 300000 (5 min; must be >= headersTimeoutMs) */
+  /** @default 60000 (60 s to receive a whole request, body included; must be >= headersTimeoutMs) */
   readonly requestTimeoutMs: number;
+  /** @default 4096 (open TCP connections; past it Node refuses new ones) */
+  readonly maxConnections: number;
   /** @default 20000 (20 s, below the ALB idle timeout) */
   readonly sseHeartbeatMs: number;
   /** @default 4194304 (4 MiB) */
   readonly maxBodyBytes: number;
+  /** @default 64 (nesting of a JSON body; deeper is refused before anything walks it) */
+  readonly maxJsonDepth: number;
+  /** @default 8192 (characters of a session record: the client's initialize capabilities and info, level, subscriptions) */
+  readonly maxRecordBytes: number;
+  /** @default 64 (resource subscriptions per legacy session) */
+  readonly maxSubscriptions: number;
+  /** @default 2048 (characters of a subscribed or listened-for resource URI) */
+  readonly maxUriBytes: number;
+  /** @default 64 (requests in progress per legacy session; past it 429 + Retry-After) */
+  readonly maxRequestsPerSession: number;
+  /** @default 1024 (requests in progress at the hosted server, all sessions and eras; past it 503 + Retry-After) */
+  readonly maxConcurrentRequests: number;
+  /** @default 1000 (standalone GET and subscriptions/listen streams open at once; past it 503 + Retry-After) */
+  readonly maxStreams: number;
+  /** @default 1048576 (1 MiB a client may leave unread on a stream before the stream is cut; it can resume) */
+  readonly streamBufferBytes: number;
   /** @default 1800000 (30 min without a request ends a legacy session) */
   readonly sessionIdleTtlMs: number;
   /** @default 10000 */
@@ -37,8 +55,12 @@ export interface GatewayConfig {
   readonly sessionInit: 'lazy' | 'eager';
   /** @default 60000 (a live server unused this long is evicted; its session stays) */
   readonly liveServerIdleMs: number;
-  /** @default 1000 (SSE events kept per stream, for the 32 newest streams of a session, for Last-Event-ID resumption) */
+  /** @default 1000 (SSE events kept per stream, for the 32 newest streams of a session, for Last-Event-ID resumption; 0 turns resumption off) */
   readonly eventStoreSize: number;
+  /** @default 1048576 (1 MiB of SSE event data kept per session) */
+  readonly sessionEventsBytes: number;
+  /** @default 67108864 (64 MiB of SSE event data kept in all) */
+  readonly eventStoreBytes: number;
   /** @default 300000 (5 min for a hosted handler to answer before the gateway answers for it) */
   readonly handlerTimeoutMs: number;
   /** @default 25000 (25 s: below ECS's 30 s stopTimeout) */
@@ -88,16 +110,27 @@ export const CONFIG_VARIABLES = {
   SESSION_STORE: 'memory',
   LOG_LEVEL: 'info',
   KEEP_ALIVE_TIMEOUT_MS: '125000',
-  HEADERS_TIMEOUT_MS: '126000',
-  REQUEST_TIMEOUT_MS: '300000',
+  HEADERS_TIMEOUT_MS: '20000',
+  REQUEST_TIMEOUT_MS: '60000',
+  MAX_CONNECTIONS: '4096',
   SSE_HEARTBEAT_MS: '20000',
   MAX_BODY_BYTES: '4194304',
+  MAX_JSON_DEPTH: '64',
+  MAX_RECORD_BYTES: '8192',
+  MAX_SUBSCRIPTIONS: '64',
+  MAX_URI_BYTES: '2048',
+  MAX_REQUESTS_PER_SESSION: '64',
+  MAX_CONCURRENT_REQUESTS: '1024',
+  MAX_STREAMS: '1000',
+  STREAM_BUFFER_BYTES: '1048576',
   SESSION_IDLE_TTL_MS: '1800000',
   MAX_SESSIONS: '10000',
   MAX_LIVE_SERVERS: '1000',
   LIVE_SERVER_IDLE_MS: '60000',
   SESSION_INIT: 'lazy',
   EVENT_STORE_SIZE: '1000',
+  SESSION_EVENTS_BYTES: '1048576',
+  EVENT_STORE_BYTES: '67108864',
   HANDLER_TIMEOUT_MS: '300000',
   DRAIN_TIMEOUT_MS: '25000',
   MODERN_INSTANCES: 'shared',
@@ -138,9 +171,8 @@ export function loadConfig(env: Env): GatewayConfig {
   const keepAliveTimeoutMs = integer('KEEP_ALIVE_TIMEOUT_MS', 1000, 3_600_000);
   const headersTimeoutMs = integer('HEADERS_TIMEOUT_MS', 1000, 3_600_000);
   const requestTimeoutMs = integer('REQUEST_TIMEOUT_MS', 0, 86_400_000);
-  if (headersTimeoutMs <= keepAliveTimeoutMs) {
-    throw new ConfigError('HEADERS_TIMEOUT_MS', String(headersTimeoutMs), `a value above KEEP_ALIVE_TIMEOUT_MS (${keepAliveTimeoutMs})`);
-  }
+  // Node 24 times headers from the first byte of a request, not from when a kept-alive socket went idle (the old bug
+  // behind "headersTimeout > keepAliveTimeout"): the two are independent, which a test proves.
   if (requestTimeoutMs !== 0 && requestTimeoutMs < headersTimeoutMs) {
     throw new ConfigError('REQUEST_TIMEOUT_MS', String(requestTimeoutMs), `0 (off) or at least HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
   }
@@ -165,13 +197,24 @@ export function loadConfig(env: Env): GatewayConfig {
     headersTimeoutMs,
     requestTimeoutMs,
     sseHeartbeatMs: integer('SSE_HEARTBEAT_MS', 0, 3_600_000),
+    maxConnections: integer('MAX_CONNECTIONS', 1, 1_000_000),
     maxBodyBytes: integer('MAX_BODY_BYTES', 1024, 1024 * 1024 * 1024),
+    maxJsonDepth: integer('MAX_JSON_DEPTH', 4, 10_000),
+    maxRecordBytes: integer('MAX_RECORD_BYTES', 1024, 16 * 1024 * 1024),
+    maxSubscriptions: integer('MAX_SUBSCRIPTIONS', 0, 100_000),
+    maxUriBytes: integer('MAX_URI_BYTES', 16, 1024 * 1024),
+    maxRequestsPerSession: integer('MAX_REQUESTS_PER_SESSION', 1, 100_000),
+    maxConcurrentRequests: integer('MAX_CONCURRENT_REQUESTS', 1, 1_000_000),
+    maxStreams: integer('MAX_STREAMS', 1, 1_000_000),
+    streamBufferBytes: integer('STREAM_BUFFER_BYTES', 1024, 1024 * 1024 * 1024),
     sessionIdleTtlMs: integer('SESSION_IDLE_TTL_MS', 1000, 30 * 86_400_000),
     maxSessions: integer('MAX_SESSIONS', 1, 10_000_000),
     maxLiveServers: integer('MAX_LIVE_SERVERS', 1, 1_000_000),
     liveServerIdleMs: integer('LIVE_SERVER_IDLE_MS', 100, 86_400_000),
     sessionInit: oneOf('SESSION_INIT', ['lazy', 'eager'] as const),
     eventStoreSize: integer('EVENT_STORE_SIZE', 0, 1_000_000),
+    sessionEventsBytes: integer('SESSION_EVENTS_BYTES', 1024, 1024 * 1024 * 1024),
+    eventStoreBytes: integer('EVENT_STORE_BYTES', 1024, 16 * 1024 * 1024 * 1024),
     handlerTimeoutMs: integer('HANDLER_TIMEOUT_MS', 100, 86_400_000),
     drainTimeoutMs: integer('DRAIN_TIMEOUT_MS', 0, 3_600_000),
     modernInstances: oneOf('MODERN_INSTANCES', ['shared', 'per-request'] as const),

@@ -1,9 +1,12 @@
-export { loadConfig, ConfigError, CONFIG_VARIABLES, GATEWAY_VERSION, type GatewayConfig, type LogLevel } from './config.js';
-export { GATEWAY_ERRORS, type GatewayErrorCode } from './errors.js';
-export { startGateway, type Gateway, type GatewayOptions, type GatewayState } from './http/gateway.js';
-export { createLogger, type Logger } from './logger.js';
-export { loadServerFactory, ServerFactoryError, type McpServerFactory } from './hosting/server-factory.js';
+// The gateway's public API: anything exported here is a promise to users. Named exports only.
+export { CONFIG_VARIABLES, ConfigError, GATEWAY_VERSION, type GatewayConfig, type LogLevel, loadConfig } from './config.js';
 export { createDemoServer } from './demo/demo-server.js';
-export { MemorySessionStore } from './session/memory-session-store.js';
-export type { SessionStore } from './session/session-store.js';
-export type { SessionRecord, ReplayedRequest } from './session/session-record.js';
+export { GATEWAY_ERRORS, type GatewayErrorCode } from './errors.js';
+export { type Gateway, type GatewayOptions, type GatewayState, MCP_PATH, startGateway } from './gateway.js';
+export { loadServerFactory, type McpServerFactory, ServerFactoryError } from './hosting/server-factory.js';
+export { createLogger, type Logger } from './logger.js';
+export type { EventStore, EventStoreOptions, Replay } from './stores/event-store.js';
+export { MemoryEventStore } from './stores/memory-event-store.js';
+export { MemorySessionStore } from './stores/memory-session-store.js';
+export type { ChangeOutcome, InitializeParams, RecordLimits, SessionRecord, StateChange } from './stores/session-record.js';
+export type { SessionStore, SessionStoreOptions } from './stores/session-store.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
 import { ServerFactoryError } from './hosting/server-factory.js';
-import { type Gateway, startGateway } from './http/gateway.js';
+import { type Gateway, startGateway } from './gateway.js';
 
 /**
  * The container's process: configuration from the environment, then serve

@@ -45,7 +45,8 @@ describe('CloudWatch EMF metrics', () => {
       const directive = calls._aws.CloudWatchMetrics[0];
       assert.equal(directive?.Namespace, 'McpFargate');
       assert.deepEqual(directive?.Dimensions, [['Service'], ['Service', 'McpMethod']]);
-      assert.equal(byMethod.get('no/such')?.[EMF.errors], 1, 'an in-band JSON-RPC error counts as an error');
+      assert.equal(byMethod.get('no/such'), undefined, 'a made-up method never becomes a metric of its own');
+      assert.equal(byMethod.get('other')?.[EMF.errors], 1, 'an in-band JSON-RPC error counts as an error');
       assert.equal(calls[EMF.requests], 4, 'the modern request counts under its method too');
       assert.equal(calls[EMF.errors], 1, 'a modern request refused for its headers counts as an error');
       const live = documents.find((doc) => doc[EMF.liveSessions] !== undefined);
@@ -53,5 +54,27 @@ describe('CloudWatch EMF metrics', () => {
     } finally {
       if (!closed) await gw.close();
     }
+  });
+
+  it('keeps the McpMethod dimension to the methods the spec defines, whatever names clients make up', async (t) => {
+    const written: string[] = [];
+    const gw = await startTestGateway({ METRICS: 'emf', METRICS_INTERVAL_MS: '3600000' }, { writeMetrics: (lines) => written.push(lines) });
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    for (let i = 0; i < 300; i += 1) {
+      await (await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: i + 10, method: `made/up-${i}` })).text();
+      const modern = modernRequest(i, `made/up-modern-${i}`);
+      await (await fetch(gw.url, { method: 'POST', headers: modern.headers, body: modern.body })).text();
+    }
+    await gw.close();
+    const methods = new Set(
+      written
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as EmfDocument)[EMF.methodDimension])
+        .filter((method) => method !== undefined),
+    );
+    assert.deepEqual([...methods].sort(), ['initialize', 'notifications/initialized', 'other']);
   });
 });

@@ -16,6 +16,7 @@ import {
   type Progress,
 } from '@modelcontextprotocol/sdk/types.js';
 import { eventually, recordingFetch, startTestGateway, type RecordedExchange, type RpcMessage, type TestGateway } from './harness.js';
+import { internalsOf } from '../src/gateway.js';
 
 const WATCHED_URI = 'test://watched-resource';
 
@@ -162,10 +163,10 @@ for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
     });
 
     it('ends the session with DELETE', async () => {
-      assert.equal(await gw.gateway.sessions.count(), 1);
+      assert.equal(await internalsOf(gw.gateway).sessions.count(), 1);
       await transport.terminateSession();
       assert.equal(recorder.exchanges.find((exchange) => exchange.method === 'DELETE')?.status, 200);
-      assert.equal(await gw.gateway.sessions.count(), 0);
+      assert.equal(await internalsOf(gw.gateway).sessions.count(), 0);
     });
   });
 }

@@ -21,6 +21,7 @@ import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { createDemoServer } from '../src/index.js';
 import { eventually, modernPost, readSse, recordingFetch, startTestGateway, type RecordedExchange, type RpcMessage, type TestGateway } from './harness.js';
+import { internalsOf } from '../src/gateway.js';
 
 const WATCHED_URI = 'test://watched-resource';
 const SAMPLING_MODEL = 'test-model-7';
@@ -109,7 +110,7 @@ describe('SDK v2 client in its default legacy mode', () => {
     const [initialize] = posted(recorder.exchanges, 'initialize');
     assert.equal(initialize?.status, 200);
     assert.equal(initialize?.responseHeaders['mcp-session-id'], sessionId);
-    assert.equal(await gw.gateway.sessions.count(), 1);
+    assert.equal(await internalsOf(gw.gateway).sessions.count(), 1);
   });
 
   it('lists tools and calls echo', async () => {
@@ -279,7 +280,7 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
     assert.equal(discover?.status, 200);
     assert.equal(discover?.headers['mcp-method'], 'server/discover');
     assert.equal(posted(recorder.exchanges, 'initialize').length, 0);
-    assert.equal(await gw.gateway.sessions.count(), 0);
+    assert.equal(await internalsOf(gw.gateway).sessions.count(), 0);
   });
 
   it('lists tools and calls echo, every request stateless with the envelope', async () => {
@@ -298,7 +299,7 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
       assert.equal(exchange.headers['mcp-session-id'], undefined, 'a modern request carried a session id');
       assert.notEqual(exchange.method, 'GET', 'a modern client opened a GET stream');
     }
-    assert.equal(await gw.gateway.sessions.count(), 0);
+    assert.equal(await internalsOf(gw.gateway).sessions.count(), 0);
   });
 
   it('reads a resource and gets a prompt', async () => {

@@ -5,9 +5,6 @@ import createDemoServer from '../demo/demo-server.js';
 
 export type { McpServerFactory };
 
-/** A hosted server as the gateway uses it: something that connects to a transport and closes. */
-export type HostedServer = Awaited<ReturnType<McpServerFactory>>;
-
 export class ServerFactoryError extends Error {
   override readonly name = 'ServerFactoryError';
 }

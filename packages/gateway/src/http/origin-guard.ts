@@ -1,16 +1,15 @@
 import { validateHostHeader } from '@modelcontextprotocol/server';
 import type { GatewayErrorCode } from '../errors.js';
 
+export type OriginGuard = (host: string | undefined, origin: string | undefined) => GatewayErrorCode | undefined;
+
 /**
  * DNS-rebinding protection (MCP transports: servers MUST validate `Origin`).
  * Requests without `Origin` come from non-browser clients and pass; a
  * browser's `Origin` must be on the list. An allowed origin without a port
  * admits that scheme and host on any port (loopback defaults).
  */
-export function createOriginGuard(
-  allowedHosts: readonly string[],
-  allowedOrigins: readonly string[],
-): (host: string | undefined, origin: string | undefined) => GatewayErrorCode | undefined {
+export function createOriginGuard(allowedHosts: readonly string[], allowedOrigins: readonly string[]): OriginGuard {
   const exact = new Set(allowedOrigins);
   const anyPort = allowedOrigins.filter((origin) => !/:\d+$/.test(origin));
   const hosts = [...allowedHosts];

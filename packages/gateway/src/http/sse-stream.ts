@@ -1,39 +1,34 @@
 import type { ServerResponse } from 'node:http';
+import type { EventStream } from '../reply/reply-sink.js';
 
-/** How long a client should wait before reconnecting after the gateway closes a stream on purpose. */
-export const RECONNECT_HINT_MS = 1000;
+/** What every SSE answer of a mount shares, built once. */
+export interface SseDefaults {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly heartbeatMs: number;
+  /** Bytes a client may leave unread before its stream is cut (it can resume; the events are kept). */
+  readonly maxBufferedBytes: number;
+}
 
 /**
  * One open `text/event-stream` response: frames events, beats a comment
  * heartbeat so proxies and the ALB never see an idle stream, and ends with a
- * `retry:` hint when the gateway closes it on purpose.
+ * `retry:` hint when the gateway closes it on purpose. A client that stops
+ * reading is cut once it leaves more than `maxBufferedBytes` unread, so a
+ * slow reader cannot make the process buffer without bound.
  */
-export class SseStream {
+export class SseStream implements EventStream {
   private heartbeat: NodeJS.Timeout | undefined;
   private ended = false;
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly res: ServerResponse,
-    heartbeatMs: number,
-    headers: Record<string, string>,
-    private readonly onClosed: () => void = () => {},
+    private readonly defaults: SseDefaults,
   ) {
-    // 'close' has already fired for a client that left before the stream opened:
-    // the stream is over as soon as its owner has registered it.
-    if (res.destroyed || res.closed) {
-      this.ended = true;
-      queueMicrotask(() => this.onClosed());
-      return;
-    }
-    res.writeHead(200, {
-      ...headers,
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-    });
+    res.writeHead(200, defaults.headers);
     res.flushHeaders();
-    if (heartbeatMs > 0) {
-      this.heartbeat = setInterval(() => this.res.write(': keepalive\n\n'), heartbeatMs);
+    if (defaults.heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.write(': keepalive\n\n'), defaults.heartbeatMs);
       this.heartbeat.unref();
     }
     res.once('close', () => this.finish());
@@ -43,17 +38,19 @@ export class SseStream {
     return !this.ended;
   }
 
-  /** An event with no data that only names an id (and a retry delay): lets a client resume from here (SEP-1699). */
+  onClosed(listener: () => void): void {
+    if (this.ended) listener();
+    else this.listeners.push(listener);
+  }
+
   prime(id: string, retryMs: number): void {
-    if (!this.ended) this.res.write(`id: ${id}\nretry: ${retryMs}\ndata: \n\n`);
+    this.write(`id: ${id}\nretry: ${retryMs}\ndata: \n\n`);
   }
 
   send(data: string, id?: string): void {
-    if (this.ended) return;
-    this.res.write(id === undefined ? `event: message\ndata: ${data}\n\n` : `id: ${id}\nevent: message\ndata: ${data}\n\n`);
+    this.write(id === undefined ? `event: message\ndata: ${data}\n\n` : `id: ${id}\nevent: message\ndata: ${data}\n\n`);
   }
 
-  /** Ends the stream; with a reconnect hint, the client knows to come back (elsewhere, when draining). */
   end(reconnectHintMs?: number): void {
     if (this.ended) return;
     if (reconnectHintMs !== undefined) this.res.write(`retry: ${reconnectHintMs}\n\n`);
@@ -61,11 +58,21 @@ export class SseStream {
     this.finish();
   }
 
+  private write(chunk: string): void {
+    if (this.ended) return;
+    if (this.res.writableLength > this.defaults.maxBufferedBytes) {
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    this.res.write(chunk);
+  }
+
   private finish(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     if (this.ended) return;
     this.ended = true;
-    this.onClosed();
+    for (const listener of this.listeners.splice(0)) listener();
   }
 }

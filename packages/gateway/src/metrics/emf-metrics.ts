@@ -27,7 +27,8 @@ interface MethodFigures {
 export interface MetricsOptions {
   readonly service: string;
   readonly intervalMs: number;
-  readonly liveSessions: () => Promise<number>;
+  /** Sessions as last counted: a metrics flush never waits on a store. */
+  readonly liveSessions: () => number;
   /** @default a write to stdout */
   readonly write?: (line: string) => void;
 }
@@ -98,7 +99,7 @@ export class EmfMetrics {
         CloudWatchMetrics: [{ Namespace: EMF.namespace, Dimensions: [[EMF.serviceDimension]], Metrics: [{ Name: EMF.liveSessions, Unit: 'Count' }] }],
       },
       [EMF.serviceDimension]: service,
-      [EMF.liveSessions]: await this.options.liveSessions(),
+      [EMF.liveSessions]: this.options.liveSessions(),
     })}\n`;
     this.write(lines);
   }

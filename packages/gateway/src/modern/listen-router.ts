@@ -1,8 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import { SERVER_INFO_META_KEY, SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
-import { SseStream } from '../http/sse-stream.js';
-import type { RequestId } from '../http/post-reply.js';
+import type { GatewayErrorCode } from '../errors.js';
+import type { RequestId } from '../protocol/json-rpc.js';
+import type { EventStream, ReplySink } from '../reply/reply-sink.js';
+import type { StreamSlots } from '../reply/stream-slots.js';
 import type { DiscoverResult } from './modern-channel.js';
 
 interface ListenFilter {
@@ -13,9 +14,9 @@ interface ListenFilter {
 }
 
 export interface ListenOptions {
-  readonly heartbeatMs: number;
-  readonly headers: Record<string, string>;
-  readonly maxSubscriptions: number;
+  /** Long-lived streams of this process, shared with the legacy standalone streams. */
+  readonly slots: StreamSlots;
+  readonly maxUriBytes: number;
   /**
    * A client listens for updates of these resources: returns the function
    * that ends its interest, or undefined when the gateway watches too many
@@ -43,22 +44,39 @@ export class ListenRouter {
     private readonly options: ListenOptions,
   ) {}
 
-  /** Serves the request, or returns the JSON-RPC error to answer it with. */
-  serve(res: ServerResponse, id: RequestId, params: unknown): { code: number; message: string } | undefined {
-    if (this.open.size >= this.options.maxSubscriptions) return { code: -32603, message: 'Subscription limit reached' };
+  /** Serves the request, or returns the error to answer it with (and the detail). */
+  serve(sink: ReplySink, id: RequestId, params: unknown): { code: GatewayErrorCode; detail?: string } | undefined {
     const filter = parseFilter(params);
-    if (filter === undefined) {
-      return { code: -32602, message: "Invalid params: 'notifications' is required and must be a valid SubscriptionFilter" };
-    }
-    if ((filter.resourceSubscriptions?.length ?? 0) > MAX_URIS_PER_LISTEN) {
-      return { code: -32602, message: `Invalid params: at most ${MAX_URIS_PER_LISTEN} resourceSubscriptions per listen` };
-    }
+    if (filter === undefined) return { code: 'LISTEN_INVALID_FILTER' };
+    const uris = filter.resourceSubscriptions ?? [];
+    if (uris.length > MAX_URIS_PER_LISTEN) return { code: 'LISTEN_INVALID_FILTER', detail: `at most ${MAX_URIS_PER_LISTEN} resourceSubscriptions per listen` };
+    if (uris.some((uri) => uri.length > this.options.maxUriBytes)) return { code: 'URI_TOO_LONG' };
     const honored = honoredSubset(filter, this.discovery.capabilities);
+    if (!this.options.slots.take()) return { code: 'LISTEN_LIMIT' };
     let releaseInterest: (() => void) | undefined;
     if (honored.resourceSubscriptions !== undefined) {
       releaseInterest = this.options.onResourceInterest(honored.resourceSubscriptions);
-      if (releaseInterest === undefined) return { code: -32603, message: 'Subscription limit reached' };
+      if (releaseInterest === undefined) {
+        this.options.slots.give();
+        return { code: 'LISTEN_LIMIT' };
+      }
     }
+    const stream = sink.stream();
+    if (stream === undefined) {
+      this.options.slots.give();
+      releaseInterest?.();
+      return undefined;
+    }
+    this.listen(stream, id, honored, releaseInterest);
+    return undefined;
+  }
+
+  /** Ends every open subscription with its `complete` result (drain, shutdown). */
+  closeAll(): void {
+    for (const teardown of [...this.open]) teardown(true);
+  }
+
+  private listen(stream: EventStream, id: RequestId, honored: ListenFilter, releaseInterest: (() => void) | undefined): void {
     const stamp = (params: Record<string, unknown> | undefined): Record<string, unknown> => ({
       ...params,
       _meta: { ...(params?._meta as Record<string, unknown> | undefined), [SUBSCRIPTION_ID_META_KEY]: id },
@@ -69,6 +87,7 @@ export class ListenRouter {
       if (done) return;
       done = true;
       this.open.delete(teardown);
+      this.options.slots.give();
       unsubscribe?.();
       releaseInterest?.();
       if (graceful) {
@@ -82,11 +101,11 @@ export class ListenRouter {
         stream.end();
       }
     };
-    const stream = new SseStream(res, this.options.heartbeatMs, this.options.headers, () => teardown(false));
+    stream.onClosed(() => teardown(false));
     stream.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: stamp({ notifications: honored }) }));
     if (Object.keys(honored).length === 0) {
       teardown(true);
-      return undefined;
+      return;
     }
     this.open.add(teardown);
     unsubscribe = this.bus.subscribe((event) => {
@@ -94,12 +113,6 @@ export class ListenRouter {
       const notification = toNotification(event);
       stream.send(JSON.stringify({ jsonrpc: '2.0', method: notification.method, params: stamp(notification.params) }));
     });
-    return undefined;
-  }
-
-  /** Ends every open subscription with its `complete` result (drain, shutdown). */
-  closeAll(): void {
-    for (const teardown of [...this.open]) teardown(true);
   }
 }
 

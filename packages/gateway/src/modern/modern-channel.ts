@@ -1,10 +1,10 @@
-import type { JSONRPCMessage, MessageExtraInfo, ServerEventBus, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import type { McpServerFactory } from '../hosting/server-factory.js';
-import type { OutboundMessage, RequestId } from '../http/post-reply.js';
-
-export const MODERN_REVISION = '2026-07-28';
+import type { HostedServer } from '../hosting/hosted-server.js';
+import type { RequestBudget } from '../hosting/request-budget.js';
+import { RpcChannel } from '../hosting/rpc-channel.js';
+import type { InboundMessage, OutboundMessage, RequestId, RpcSink } from '../protocol/json-rpc.js';
+import { MODERN_REVISION } from '../protocol/standard-headers.js';
 
 /** The envelope of the gateway's own requests to the instance. */
 const GATEWAY_ENVELOPE = {
@@ -13,75 +13,62 @@ const GATEWAY_ENVELOPE = {
   [CLIENT_CAPABILITIES_META_KEY]: {},
 };
 
-/** Where the answer to one dispatched request goes. */
-export interface ModernSink {
-  deliver(message: OutboundMessage): void;
-}
-
-interface InFlight {
-  readonly sink: ModernSink;
-  readonly clientId: RequestId;
-}
-
 const CHANGE_EVENTS: Record<string, 'tools_list_changed' | 'prompts_list_changed' | 'resources_list_changed'> = {
   'notifications/tools/list_changed': 'tools_list_changed',
   'notifications/prompts/list_changed': 'prompts_list_changed',
   'notifications/resources/list_changed': 'resources_list_changed',
 };
 
-/**
- * A long-lived connection to one modern-era (2026-07-28) server instance,
- * carried by the SDK's own serving entry (`serveStdio` with a custom
- * transport), which pins the instance to the modern era the public way.
- *
- * Many HTTP requests share the instance at once, so every request id is
- * rewritten to one this channel issued and mapped back on the way out: two
- * clients that both send `id: 1` can never receive each other's answer (the
- * failure behind CVE-2026-25536). The 2026-07-28 revision keeps no
- * per-connection state: capabilities, client info and log level travel in
- * each request's `_meta`, which the SDK reads per request.
- *
- * The entry hands the instance's own change notifications only to
- * `subscriptions/listen` subscriptions on this connection, so the channel
- * holds its own: one for every list change, and one per resource URI that a
- * client listens for (`watch`). What they carry goes onto the event bus, and
- * from there to every client's listen stream.
- */
-export class ModernChannel implements Transport {
-  onclose?: (() => void) | undefined;
-  onerror?: ((error: Error) => void) | undefined;
-  onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined;
+export interface ModernChannelOptions {
+  readonly server: HostedServer;
+  readonly bus: ServerEventBus;
+  readonly handlerTimeoutMs: number;
+  readonly budget: RequestBudget;
+  readonly error: (error: Error) => void;
+}
 
-  private readonly inFlight = new Map<number, InFlight>();
+/**
+ * A long-lived connection to one modern-era (2026-07-28) server instance.
+ * Many HTTP requests share it at once; the channel underneath rewrites every
+ * request id, so clients that all send `id: 1` never see each other's
+ * answers. The 2026-07-28 revision keeps no per-connection state:
+ * capabilities, client info and log level travel in each request's `_meta`.
+ *
+ * The instance's own change notifications go only to `subscriptions/listen`
+ * subscriptions on its connection, so the channel holds its own: one for
+ * every list change, and one per resource URI that a client listens for
+ * (`watch`). What they carry goes onto the event bus, and from there to every
+ * client's listen stream.
+ */
+export class ModernChannel {
+  /** The channel's own subscriptions, by the channel's id for them. */
   private readonly subscriptions = new Set<number>();
   /** Resource URI -> the channel's own subscription that reports its updates. */
   private readonly watched = new Map<string, number>();
-  private nextId = 1;
-  private handle: { close(): Promise<void> } | undefined;
-  private closed = false;
+  private rpc!: RpcChannel;
+  private readonly ownSink: RpcSink = { deliver: (message) => this.fromSubscription(message) };
 
-  private constructor(
-    private readonly bus: ServerEventBus,
-    private readonly onError: (error: Error) => void,
-  ) {}
+  private constructor(private readonly options: ModernChannelOptions) {}
 
   /**
    * Opens the channel and pins it to the modern era with a `server/discover`,
    * whose result (capabilities, server info) is what `subscriptions/listen`
    * acknowledgements need.
    */
-  static async open(
-    factory: McpServerFactory,
-    bus: ServerEventBus,
-    onError: (error: Error) => void,
-    watchedUris: Iterable<string> = [],
-  ): Promise<{ channel: ModernChannel; discovery: DiscoverResult }> {
-    const channel = new ModernChannel(bus, onError);
-    channel.handle = serveStdio(factory, { transport: channel, legacy: 'reject', onerror: onError });
-    const discovered = await new Promise<OutboundMessage>((resolve) => {
-      channel.dispatch({ jsonrpc: '2.0', id: 0, method: 'server/discover', params: { _meta: GATEWAY_ENVELOPE } }, { deliver: resolve });
-    });
-    if (discovered.error !== undefined) throw new Error(`server/discover failed: ${JSON.stringify(discovered.error)}`);
+  static async open(options: ModernChannelOptions, watchedUris: Iterable<string> = []): Promise<{ channel: ModernChannel; discovery: DiscoverResult }> {
+    const channel = new ModernChannel(options);
+    channel.rpc = await RpcChannel.open(
+      options.server,
+      'modern',
+      { unrelated: (message) => channel.unrelated(message), closed: () => undefined, error: options.error },
+      options.handlerTimeoutMs,
+      options.budget,
+    );
+    const discovered = await channel.rpc.call('server/discover', { _meta: GATEWAY_ENVELOPE });
+    if (discovered.error !== undefined) {
+      await channel.shutdown();
+      throw new Error(`server/discover failed: ${JSON.stringify(discovered.error)}`);
+    }
     channel.subscribe({ toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true });
     const initial = [...watchedUris];
     if (initial.length > 0) channel.subscribe({ resourceSubscriptions: initial });
@@ -98,78 +85,49 @@ export class ModernChannel implements Transport {
     if (subscription === undefined) return;
     this.watched.delete(uri);
     this.subscriptions.delete(subscription);
-    this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: subscription } } as JSONRPCMessage);
+    this.rpc.cancel(subscription, 'no listener left');
   }
 
-  /** The SDK's entry ended the connection (the hosted instance closed itself): requests would go nowhere. */
+  /** The instance closed itself: requests would go nowhere. */
   get isClosed(): boolean {
-    return this.closed;
+    return this.rpc.isClosed;
   }
 
   /** Hands one client request to the instance; its answer and related messages go to `sink`. Returns the channel's id for it. */
-  dispatch(message: { jsonrpc: '2.0'; id: RequestId; method: string; params?: unknown }, sink: ModernSink): number {
-    const id = this.nextId++;
-    this.inFlight.set(id, { sink, clientId: message.id });
-    this.onmessage?.({ ...message, id } as JSONRPCMessage);
-    return id;
+  dispatch(message: InboundMessage & { id: RequestId; method: string }, sink: RpcSink): number {
+    return this.rpc.request(message, sink);
   }
 
-  notify(message: { jsonrpc: '2.0'; method: string; params?: unknown }): void {
-    this.onmessage?.(message as JSONRPCMessage);
+  notify(message: InboundMessage): void {
+    this.rpc.notify(message);
   }
 
-  /** The client went away or the gateway stopped waiting: the handler's abort signal fires. */
+  /** The client went away: the handler's abort signal fires. */
   cancel(id: number, reason: string): void {
-    if (!this.inFlight.delete(id)) return;
-    this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } } as JSONRPCMessage);
+    this.rpc.cancel(id, reason);
   }
 
-  async start(): Promise<void> {}
-
-  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const outbound = message as OutboundMessage;
-    if (this.ownSubscriptionMessage(outbound)) return;
-    if (outbound.method === undefined && typeof outbound.id === 'number') {
-      const entry = this.inFlight.get(outbound.id);
-      if (entry === undefined) return;
-      this.inFlight.delete(outbound.id);
-      entry.sink.deliver({ ...outbound, id: entry.clientId });
-      return;
-    }
-    const related = options?.relatedRequestId;
-    if (typeof related === 'number') {
-      this.inFlight.get(related)?.sink.deliver(outbound);
-      return;
-    }
-    this.publish(outbound);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.onclose?.();
-  }
-
-  /** Shuts the instance down; answers still in flight are lost, so callers drain first. */
+  /** Shuts the instance down; requests in progress are answered with an error. */
   async shutdown(): Promise<void> {
-    await this.handle?.close();
+    await this.rpc.close();
   }
 
   private subscribe(notifications: Record<string, unknown>): number {
-    const id = this.nextId++;
+    const id = this.rpc.subscribe('subscriptions/listen', { notifications, _meta: GATEWAY_ENVELOPE }, this.ownSink);
     this.subscriptions.add(id);
-    this.onmessage?.({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: GATEWAY_ENVELOPE } } as JSONRPCMessage);
     return id;
   }
 
   /** Traffic of the channel's own subscriptions: changes go to the bus, acknowledgements and closings end here. */
-  private ownSubscriptionMessage(message: OutboundMessage): boolean {
-    if (message.method === undefined) return typeof message.id === 'number' && this.subscriptions.has(message.id);
+  private fromSubscription(message: OutboundMessage): void {
+    if (message.method !== undefined && message.method !== 'notifications/subscriptions/acknowledged') this.publish(message);
+  }
+
+  private unrelated(message: OutboundMessage): void {
     const meta = (message as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
     const subscription = meta?.[SUBSCRIPTION_ID_META_KEY];
-    if (typeof subscription !== 'number' || !this.subscriptions.has(subscription)) return false;
-    if (message.method !== 'notifications/subscriptions/acknowledged') this.publish(message);
-    return true;
+    if (typeof subscription === 'number' && this.subscriptions.has(subscription)) this.fromSubscription(message);
+    else this.publish(message);
   }
 
   /** A change the instance announced on its own goes to every open `subscriptions/listen` stream, on any task. */
@@ -178,15 +136,15 @@ export class ModernChannel implements Transport {
     if (method === undefined) return;
     const kind = CHANGE_EVENTS[method];
     if (kind !== undefined) {
-      this.bus.publish({ kind });
+      this.options.bus.publish({ kind });
       return;
     }
     if (method === 'notifications/resources/updated') {
       const uri = (message as { params?: { uri?: unknown } }).params?.uri;
-      if (typeof uri === 'string') this.bus.publish({ kind: 'resource_updated', uri });
+      if (typeof uri === 'string') this.options.bus.publish({ kind: 'resource_updated', uri });
       return;
     }
-    this.onError(new Error(`dropped an unsolicited ${method} from the modern instance: no request to relate it to`));
+    this.options.error(new Error(`dropped an unsolicited ${method} from the modern instance: no request to relate it to`));
   }
 }
 

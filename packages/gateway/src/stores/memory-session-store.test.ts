@@ -1,4 +1,4 @@
 import { MemorySessionStore } from './memory-session-store.js';
 import { sessionStoreContract } from './session-store.contract.js';
 
-sessionStoreContract('memory', (idleTtlMs) => new MemorySessionStore(idleTtlMs));
+sessionStoreContract('memory', (options) => new MemorySessionStore(options));

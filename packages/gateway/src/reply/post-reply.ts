@@ -1,42 +1,21 @@
-import type { ServerResponse } from 'node:http';
-import { markRpcError, writeJson } from './json-response.js';
-import { RECONNECT_HINT_MS, SseStream } from './sse-stream.js';
+import type { OutboundMessage, RpcSink } from '../protocol/json-rpc.js';
+import { type EventStream, RECONNECT_HINT_MS, type ReplySink } from './reply-sink.js';
 
-export type RequestId = string | number;
-
-/** An outbound JSON-RPC message as the hosted server produced it. */
-export interface OutboundMessage {
-  readonly id?: RequestId | null;
-  readonly method?: string;
-  readonly result?: unknown;
-  readonly error?: unknown;
+/** A resumable stream's events: kept so a client that lost the stream can replay them with `Last-Event-ID`. */
+export interface StreamLog {
+  /** Records `data` as the stream's next event and returns its event id. */
+  append(data: string): string;
+  /** The event id that primes the stream (replays everything after it); undefined where clients may not accept priming. */
+  readonly primeId: string | undefined;
+  /** The client has the whole stream: its events need not be kept. */
+  finish(): void;
 }
 
-/** Where the events of a resumable stream are kept, so a client that lost the stream can replay them. */
-export interface StreamEventLog {
-  /** Records `data` as the next event of stream `streamNo` and returns its event id. */
-  append(streamNo: number, data: string): string;
-  /** The event id that primes stream `streamNo` (an id that replays everything after it). */
-  primeId(streamNo: number): string;
-}
-
-/** What every reply of one session (or of the modern endpoint) shares: built once, not per request. */
 export interface ReplyOptions {
-  readonly heartbeatMs: number;
-  readonly headers: Record<string, string>;
-  /** The headers of a JSON answer, without its length. */
-  readonly jsonHeaders: Record<string, string>;
   /** The HTTP status for a lone JSON error response with this JSON-RPC code; 200 when absent. */
   readonly errorStatus?: ((code: number) => number | undefined) | undefined;
   /** Called once every awaited response has been delivered. */
   readonly onComplete: (reply: PostReply) => void;
-}
-
-/** Where a resumable (legacy) reply records its events; modern streams are not resumable (2026-07-28). */
-export interface ReplyLog {
-  readonly events: StreamEventLog;
-  readonly streamNo: number;
-  readonly prime: boolean;
 }
 
 /**
@@ -47,21 +26,21 @@ export interface ReplyLog {
  * (client gone, or `closeSSE` from the handler) keeps recording its events, so
  * a resume with `Last-Event-ID` loses nothing.
  */
-export class PostReply {
-  /** Responses still awaited: the session routes each response here once, so a count suffices. */
+export class PostReply implements RpcSink {
+  /** Responses still awaited: each is routed here once, so a count suffices. */
   private pending: number;
   private readonly collected: string[] = [];
-  private stream: SseStream | undefined;
+  private stream: EventStream | undefined;
   private upgraded = false;
   private finished = false;
   private lastError: number | undefined;
 
   constructor(
-    private res: ServerResponse | undefined,
+    private sink: ReplySink | undefined,
     awaited: number,
     private readonly batch: boolean,
     private readonly options: ReplyOptions,
-    private readonly log?: ReplyLog,
+    readonly log?: StreamLog,
   ) {
     this.pending = awaited;
   }
@@ -70,16 +49,12 @@ export class PostReply {
     return this.finished;
   }
 
-  get streamNo(): number | undefined {
-    return this.log?.streamNo;
-  }
-
   deliver(message: OutboundMessage, json: string = JSON.stringify(message)): void {
     if (this.finished) return;
     const isResponse = message.method === undefined && message.id !== undefined && message.id !== null;
     if (isResponse) {
       this.pending -= 1;
-      if (message.error !== undefined && this.res !== undefined) markRpcError(this.res);
+      if (message.error !== undefined) this.sink?.noteRpcError();
     }
     if (!this.upgraded && isResponse) {
       const code = (message.error as { code?: unknown } | undefined)?.code;
@@ -101,7 +76,7 @@ export class PostReply {
   }
 
   /** A resumed GET takes over the stream; events the client missed were replayed by the caller. */
-  attach(stream: SseStream): void {
+  attach(stream: EventStream): void {
     this.detach();
     this.stream = stream;
     if (this.finished) stream.end();
@@ -111,34 +86,30 @@ export class PostReply {
   detach(reconnectHintMs?: number): void {
     const stream = this.stream;
     this.stream = undefined;
-    this.res = undefined;
+    this.sink = undefined;
     stream?.end(reconnectHintMs);
   }
 
   private upgrade(): void {
     this.upgraded = true;
-    const res = this.res;
-    if (res !== undefined && !res.headersSent && !res.destroyed) {
-      this.stream = new SseStream(res, this.options.heartbeatMs, this.options.headers);
-      const log = this.log;
-      if (log?.prime === true) this.stream.prime(log.events.primeId(log.streamNo), RECONNECT_HINT_MS);
+    const stream = this.sink?.stream();
+    if (stream !== undefined) {
+      this.stream = stream;
+      const primeId = this.log?.primeId;
+      if (primeId !== undefined) stream.prime(primeId, RECONNECT_HINT_MS);
     }
     for (const json of this.collected.splice(0)) this.emit(json);
   }
 
   private emit(json: string): void {
-    const log = this.log;
-    const id = log === undefined ? undefined : log.events.append(log.streamNo, json);
+    const id = this.log?.append(json);
     this.stream?.send(json, id);
   }
 
   private finishJson(): void {
     this.finished = true;
-    const res = this.res;
-    if (res !== undefined && !res.headersSent && !res.destroyed) {
-      const body = this.batch ? `[${this.collected.join(',')}]` : (this.collected[0] ?? '');
-      writeJson(res, this.statusOf(), this.options.jsonHeaders, body);
-    }
+    const sink = this.sink;
+    if (sink !== undefined && !sink.closed) sink.json(this.statusOf(), this.batch ? `[${this.collected.join(',')}]` : (this.collected[0] ?? ''));
     this.options.onComplete(this);
   }
 
@@ -150,7 +121,10 @@ export class PostReply {
 
   private finishStream(): void {
     this.finished = true;
-    this.stream?.end();
+    const stream = this.stream;
+    // Delivered on an open stream, the events have reached the client and can go; a cut stream keeps them for a resume.
+    if (stream?.open === true) this.log?.finish();
+    stream?.end();
     this.options.onComplete(this);
   }
 }

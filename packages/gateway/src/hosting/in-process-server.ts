@@ -1,0 +1,81 @@
+import type { JSONRPCMessage, McpServerFactory, MessageExtraInfo, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import type { InboundMessage, OutboundMessage } from '../protocol/json-rpc.js';
+import type { ConnectionEvents, Era, HostedConnection, HostedServer, SendExtra } from './hosted-server.js';
+
+/**
+ * The SDK sees an ordinary `Transport`; every message it sends goes to the
+ * gateway with the id of the request it relates to, which only an in-process
+ * server can give.
+ */
+class InProcessConnection implements Transport {
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined;
+  closed = false;
+  /** Closes what serves this connection (the server, or the SDK's serving entry). */
+  shutdown: () => Promise<void> = async () => {};
+
+  constructor(private readonly events: ConnectionEvents) {}
+
+  async start(): Promise<void> {}
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    this.events.message(message as OutboundMessage, options?.relatedRequestId);
+  }
+
+  /** Called by the SDK when the server closes, whoever asked it to. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onclose?.();
+    this.events.closed('the server closed the connection');
+  }
+
+  deliver(message: InboundMessage, extra?: SendExtra): void {
+    const closeSSEStream = extra?.closeSSEStream;
+    this.onmessage?.(message as JSONRPCMessage, closeSSEStream === undefined ? undefined : { closeSSEStream });
+  }
+
+  async end(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.shutdown();
+  }
+}
+
+/**
+ * A server built by an SDK v2 factory in this process. A legacy connection is
+ * one instance connected to the gateway's transport; a modern one is pinned
+ * to 2026-07-28 through the SDK's own serving entry (`serveStdio` with a
+ * custom transport), the public way to serve the modern era from a factory.
+ */
+export class InProcessServer implements HostedServer {
+  readonly eras: ReadonlySet<Era> = new Set(['legacy', 'modern']);
+
+  constructor(
+    private readonly factory: McpServerFactory,
+    readonly description: string,
+  ) {}
+
+  async connect(era: Era, events: ConnectionEvents): Promise<HostedConnection> {
+    const transport = new InProcessConnection(events);
+    if (era === 'legacy') {
+      const server = await this.factory({ era: 'legacy' });
+      await server.connect(transport);
+      transport.shutdown = () => server.close();
+    } else {
+      const handle = serveStdio(this.factory, { transport, legacy: 'reject', onerror: (error) => events.error(error) });
+      transport.shutdown = () => handle.close();
+    }
+    return {
+      get closed() {
+        return transport.closed;
+      },
+      send: (message, extra) => transport.deliver(message, extra),
+      close: () => transport.end(),
+    };
+  }
+
+  async close(): Promise<void> {}
+}
