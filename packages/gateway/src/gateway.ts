@@ -51,6 +51,9 @@ export interface Gateway {
 /** The path of the MCP endpoint. */
 export const MCP_PATH = '/mcp';
 
+/** The idle timeout the CDK stack gives the ALB; the gateway must keep connections open longer. */
+const ALB_IDLE_TIMEOUT_MS = 120_000;
+
 /** How often a drain looks again at requests that have no connection to signal their end. */
 const DRAIN_POLL_MS = 50;
 
@@ -183,6 +186,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const port = await http.listen(config.port, config.host);
   state = 'ready';
   logger.info({ port, host: config.host, server: server.description, startMs: Date.now() - startedAt }, 'gateway ready');
+  if (config.keepAliveTimeoutMs < ALB_IDLE_TIMEOUT_MS) {
+    logger.warn(
+      { keepAliveTimeoutMs: config.keepAliveTimeoutMs },
+      `KEEP_ALIVE_TIMEOUT_MS is below the ALB's default idle timeout (${ALB_IDLE_TIMEOUT_MS} ms): behind an ALB, connections the gateway closes first turn into intermittent 502s`,
+    );
+  }
 
   let closing: Promise<void> | undefined;
   const shutdown = async (): Promise<void> => {

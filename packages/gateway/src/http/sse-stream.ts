@@ -1,11 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { EventStream } from '../reply/reply-sink.js';
 
+/** A client that has read nothing for this long while too much waits for it is gone in all but name. */
+const STALL_MS = 10_000;
+
 /** What every SSE answer of a mount shares, built once. */
 export interface SseDefaults {
   readonly headers: Readonly<Record<string, string>>;
   readonly heartbeatMs: number;
-  /** Bytes a client may leave unread before its stream is cut (it can resume; the events are kept). */
+  /** Bytes a stalled client may leave unread before its stream is cut (it can resume; the events are kept). */
   readonly maxBufferedBytes: number;
 }
 
@@ -13,12 +16,17 @@ export interface SseDefaults {
  * One open `text/event-stream` response: frames events, beats a comment
  * heartbeat so proxies and the ALB never see an idle stream, and ends with a
  * `retry:` hint when the gateway closes it on purpose. A client that stops
- * reading is cut once it leaves more than `maxBufferedBytes` unread, so a
- * slow reader cannot make the process buffer without bound.
+ * reading is cut once more than `maxBufferedBytes` wait for it and it has
+ * read nothing for {@link STALL_MS}, so a stalled reader cannot make the
+ * process buffer without bound, while one that reads large events slowly
+ * keeps its stream.
  */
 export class SseStream implements EventStream {
   private heartbeat: NodeJS.Timeout | undefined;
   private ended = false;
+  /** When the client last took what was written (a write that fit, or a drain). */
+  private progressAt = Date.now();
+  private awaitingDrain = false;
   private readonly listeners: (() => void)[] = [];
 
   constructor(
@@ -60,12 +68,20 @@ export class SseStream implements EventStream {
 
   private write(chunk: string): void {
     if (this.ended) return;
-    if (this.res.writableLength > this.defaults.maxBufferedBytes) {
+    if (this.res.writableLength > this.defaults.maxBufferedBytes && Date.now() - this.progressAt > STALL_MS) {
       this.res.destroy();
       this.finish();
       return;
     }
-    this.res.write(chunk);
+    if (this.res.write(chunk)) {
+      this.progressAt = Date.now();
+    } else if (!this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.res.once('drain', () => {
+        this.awaitingDrain = false;
+        this.progressAt = Date.now();
+      });
+    }
   }
 
   private finish(): void {
