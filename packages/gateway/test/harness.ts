@@ -51,9 +51,9 @@ export interface SpawnedGateway {
 }
 
 /** The gateway as its own process (what ECS runs), on a free port; resolves once `/healthz` answers 200. */
-export async function spawnGateway(env: Record<string, string> = {}, timeoutMs = 10_000): Promise<SpawnedGateway> {
+export async function spawnGateway(env: Record<string, string> = {}, timeoutMs = 10_000, nodeArgs: readonly string[] = []): Promise<SpawnedGateway> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -18,6 +18,8 @@ interface Pending {
   readonly method: string;
   /** Undefined only for the gateway's own long-lived subscriptions, which end when the channel does. */
   readonly timer: NodeJS.Timeout | undefined;
+  /** A client's request: it counts against the process's budget (the gateway's own requests do not). */
+  readonly budgeted: boolean;
 }
 
 /** Collects the answer to one of the gateway's own requests; everything else related to it is dropped. */
@@ -38,8 +40,8 @@ class AnswerSink implements RpcSink {
  * say which request a message relates to, is correlated the same way.
  *
  * Every client request has a deadline that always fires: the server is told
- * to cancel, and the client gets a timeout error. Requests in progress count
- * against the process's {@link RequestBudget}.
+ * to cancel, and the client gets a timeout error. Client requests in
+ * progress count against the process's {@link RequestBudget}.
  */
 export class RpcChannel {
   private readonly pending = new Map<number, Pending>();
@@ -87,7 +89,7 @@ export class RpcChannel {
       sink.deliver({ jsonrpc: '2.0', id: message.id, error: gatewayError('SESSION_ENDED') });
       return 0;
     }
-    const id = this.track(message.id, sink, message.method, true);
+    const id = this.track(message.id, sink, message.method, true, true);
     this.byClientId.set(message.id, id);
     this.send({ ...message, id }, extra);
     return id;
@@ -99,7 +101,7 @@ export class RpcChannel {
    * the channel. Returns the channel's id for it.
    */
   subscribe(method: string, params: unknown, sink: RpcSink): number {
-    const id = this.track(undefined, sink, method, false);
+    const id = this.track(undefined, sink, method, false, false);
     this.send({ jsonrpc: '2.0', id, method, params });
     return id;
   }
@@ -108,7 +110,7 @@ export class RpcChannel {
   call(method: string, params: unknown): Promise<OutboundMessage> {
     if (this.isClosed) return Promise.resolve({ jsonrpc: '2.0', id: null, error: gatewayError('SERVER_GONE', method) });
     return new Promise((resolve) => {
-      const id = this.track(undefined, new AnswerSink(resolve), method, true);
+      const id = this.track(undefined, new AnswerSink(resolve), method, true, false);
       this.send({ jsonrpc: '2.0', id, method, params });
     });
   }
@@ -146,15 +148,15 @@ export class RpcChannel {
     await this.connection?.close();
   }
 
-  private track(clientId: RequestId | undefined, sink: RpcSink, method: string, deadline: boolean): number {
+  private track(clientId: RequestId | undefined, sink: RpcSink, method: string, deadline: boolean, budgeted: boolean): number {
     const id = this.nextId++;
     let timer: NodeJS.Timeout | undefined;
     if (deadline) {
       timer = setTimeout(() => this.expire(id), this.deadlineMs);
       timer.unref();
     }
-    this.pending.set(id, { clientId: clientId ?? id, sink, method, timer });
-    this.budget.take();
+    this.pending.set(id, { clientId: clientId ?? id, sink, method, timer, budgeted });
+    if (budgeted) this.budget.take();
     return id;
   }
 
@@ -188,7 +190,7 @@ export class RpcChannel {
   private settle(id: number, entry: Pending): void {
     clearTimeout(entry.timer);
     this.pending.delete(id);
-    this.budget.give();
+    if (entry.budgeted) this.budget.give();
     if (this.byClientId.get(entry.clientId) === id) this.byClientId.delete(entry.clientId);
   }
 

@@ -123,7 +123,13 @@ export class ModernChannel {
     if (message.method !== undefined && message.method !== 'notifications/subscriptions/acknowledged') this.publish(message);
   }
 
+  /**
+   * Messages of the channel's own subscriptions arrive stamped with the
+   * subscription's id; the acknowledgement can arrive while the subscription
+   * is still being sent, before its id is known here, and is not news anyway.
+   */
   private unrelated(message: OutboundMessage): void {
+    if (message.method === 'notifications/subscriptions/acknowledged') return;
     const meta = (message as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
     const subscription = meta?.[SUBSCRIPTION_ID_META_KEY];
     if (typeof subscription === 'number' && this.subscriptions.has(subscription)) this.fromSubscription(message);
