@@ -15,6 +15,7 @@ export interface LiveSessionHost {
   readonly server: HostedServer;
   readonly handlerTimeoutMs: number;
   readonly budget: RequestBudget;
+  readonly now: () => number;
   /** Where resumable streams keep their events; undefined when resumption is off. */
   readonly events: EventStore | undefined;
   /** A server message tied to no request: it goes to the session's standalone stream, wherever that is. */
@@ -29,7 +30,7 @@ export interface LiveSessionHost {
  * stream do not live here, so evicting it loses nothing a client can ask for.
  */
 export class LiveSession {
-  lastUsedAt = Date.now();
+  lastUsedAt: number;
   /** Incomplete replies whose stream a client may resume, by stream key. */
   private readonly openReplies = new Map<string, PostReply>();
   private readonly replyOptions: ReplyOptions;
@@ -44,6 +45,7 @@ export class LiveSession {
     public protocolVersion: string | undefined,
     private readonly host: LiveSessionHost,
   ) {
+    this.lastUsedAt = host.now();
     this.replyOptions = {
       onComplete: (reply) => {
         const key = (reply.log as ReplyStreamLog | undefined)?.key;
@@ -132,7 +134,7 @@ export class LiveSession {
    * answered with its error and never reaches the server.
    */
   post(sink: ReplySink, messages: readonly InboundMessage[], requests: number, batch: boolean, refused?: ReadonlyMap<RequestId, RpcError>): void {
-    this.lastUsedAt = Date.now();
+    this.lastUsedAt = this.host.now();
     if (requests === 0) {
       for (const message of messages) this.handOver(message);
       sink.empty(202);

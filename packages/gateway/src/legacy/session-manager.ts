@@ -70,6 +70,7 @@ export class SessionManager {
       server: options.server,
       handlerTimeoutMs: options.handlerTimeoutMs,
       budget: options.budget,
+      now: this.now,
       events: options.events,
       unrelated: (sessionId, message) => options.streams.deliver(sessionId, message),
       error: options.error,
@@ -173,6 +174,7 @@ export class SessionManager {
         this.forget(cached);
         return 'gone';
       }
+      cached.lastUsedAt = this.now();
       this.live.delete(id);
       this.live.set(id, cached);
       return cached;
