@@ -1,7 +1,7 @@
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { initializeSession, LEGACY_HEADERS, postJson, sseMessages, startTestGateway, type TestGateway } from './harness.js';
+import { eventually, initializeSession, LEGACY_HEADERS, postJson, sseMessages, startTestGateway, type TestGateway } from './harness.js';
 import { internalsOf } from '../src/gateway.js';
 
 async function callTool(
@@ -140,7 +140,8 @@ describe('legacy session lifecycle', () => {
       assert.ok(lastId);
       await sleep(250);
       if (evicted) {
-        // The idle sweep of this suite (LIVE_SERVER_IDLE_MS=200) may have been first.
+        // Evicted once the call has finished; the idle sweep of this suite (LIVE_SERVER_IDLE_MS=200) may be first.
+        await eventually(() => internalsOf(gw.gateway).sessions.pendingRequests === 0, 'the call to finish');
         internalsOf(gw.gateway).sessions.evict(sessionId);
         assert.equal(internalsOf(gw.gateway).sessions.isLive(sessionId), false);
       }
