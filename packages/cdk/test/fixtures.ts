@@ -75,3 +75,17 @@ export function acknowledgements(scope: IConstruct): { path: string; id: string;
   }
   return found;
 }
+
+/** `{ stack name: { logical id: resource type } }` of a synthesized assembly, sorted, for pinning construct ids. */
+export function resourceTypesByStack(assembly: { stacks: { stackName: string; template: unknown }[] }): Record<string, Record<string, string>> {
+  const byStack: Record<string, Record<string, string>> = {};
+  for (const stack of [...assembly.stacks].sort((a, b) => a.stackName.localeCompare(b.stackName))) {
+    const resources = (stack.template as { Resources?: Record<string, { Type: string }> }).Resources ?? {};
+    byStack[stack.stackName] = Object.fromEntries(
+      Object.entries(resources)
+        .map(([id, resource]): [string, string] => [id, resource.Type])
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
+  }
+  return byStack;
+}
