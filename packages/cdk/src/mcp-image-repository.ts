@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
+import { DEFAULTS } from './defaults.js';
 import { validateInteger, validateRepositoryName } from './validation.js';
 
 export interface McpImageRepositoryProps {
@@ -26,14 +27,11 @@ export interface McpImageRepositoryProps {
 
 /** An ECR repository for the MCP image: immutable tags, scan on push, and a lifecycle rule. */
 export class McpImageRepository extends Construct {
-  /** Default for `keepImages`. */
-  static readonly DEFAULT_KEEP_IMAGES = 20;
-
   readonly repository: ecr.Repository;
 
   constructor(scope: Construct, id: string, props: McpImageRepositoryProps = {}) {
     super(scope, id);
-    const keepImages = props.keepImages ?? McpImageRepository.DEFAULT_KEEP_IMAGES;
+    const keepImages = props.keepImages ?? DEFAULTS.keepImages;
     validateInteger(`[${this.node.path}] keepImages`, keepImages, 1, 10000);
     if (props.repositoryName !== undefined) {
       validateRepositoryName(`[${this.node.path}] repositoryName`, props.repositoryName);

@@ -1,0 +1,34 @@
+/**
+ * Every default of the construct, the repository and the deployment config, in one place (DESIGN.md section 6 says
+ * why each number is what it is). Units are in the names.
+ */
+export const DEFAULTS = {
+  cpu: 512,
+  memoryLimitMiB: 1024,
+  containerPort: 8080,
+  minTasks: 2,
+  /** Raised to `minTasks` when that is higher. */
+  maxTasks: 4,
+  targetCpuUtilizationPercent: 60,
+  targetRequestsPerTarget: 1000,
+  maxAzs: 2,
+  idleTimeoutSeconds: 120,
+  stickinessSeconds: 24 * 3600,
+  healthCheckIntervalSeconds: 10,
+  healthCheckTimeoutSeconds: 5,
+  healthyThreshold: 2,
+  unhealthyThreshold: 3,
+  healthCheckGraceSeconds: 30,
+  deregistrationDelaySeconds: 60,
+  stopTimeoutSeconds: 30,
+  scaleInCooldownSeconds: 300,
+  scaleOutCooldownSeconds: 60,
+  logBufferMiB: 25,
+  logRetentionDays: 30,
+  accessLogExpirationDays: 90,
+  keepImages: 20,
+  http5xxAlarmThreshold: 5,
+  latencyP99AlarmSeconds: 5,
+  cpuAlarmPercent: 85,
+  memoryAlarmPercent: 85,
+} as const;
