@@ -32,3 +32,18 @@ export const DEFAULTS = {
   cpuAlarmPercent: 85,
   memoryAlarmPercent: 85,
 } as const;
+
+/** The ranges the construct and the deployment config both accept, inclusive; the config's JSON Schema shows them too. */
+export const LIMITS = {
+  containerPort: { min: 1024, max: 65535 },
+  tasks: { min: 0, max: 1000 },
+  targetCpuUtilizationPercent: { min: 10, max: 90 },
+  targetRequestsPerTarget: { min: 1, max: 1_000_000 },
+  maxAzs: { min: 1, max: 6 },
+  /** What the ALB accepts. */
+  idleTimeoutSeconds: { min: 1, max: 4000 },
+  keepImages: { min: 1, max: 10_000 },
+  http5xxAlarmThreshold: { min: 1, max: 1_000_000 },
+  latencyP99AlarmSeconds: { min: 0.001, max: 3600 },
+  alarmPercent: { min: 1, max: 100 },
+} as const;

@@ -67,14 +67,41 @@ describe('deployment config', () => {
     );
   });
 
-  test('WHEN a field is unknown (a typo) THEN it is an error listing the known fields', () => {
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.loadBalancer.sheme = 'internal'), 'loadBalancer.sheme is not a known field', 'scheme');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.servicename = 'x'), 'servicename is not a known field');
+  test('WHEN a field is unknown (a typo) THEN it is an error naming the closest known field and listing them all', () => {
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.loadBalancer.sheme = 'internal'),
+      'loadBalancer.sheme is not a known field of loadBalancer (did you mean "scheme"?); known: scheme, certificateArn',
+    );
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.servicename = 'x'), 'servicename is not a known field of the top level (did you mean "serviceName"?)');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.task.arch = 'arm64'), 'task.arch is not a known field of task (did you mean "architecture"?)');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.secrets.GITHUB_TOKEN.jsonKy = 'token'), 'secrets.GITHUB_TOKEN.jsonKy', '(did you mean "jsonKey"?)');
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.stickiness.cookie = 'x'),
+      'stickiness.cookie is not a known field of stickiness; known: type, durationSeconds',
+    );
+  });
+
+  test('WHEN an unknown field resembles no known one THEN no guess is offered', () => {
+    assert.throws(
+      () => parseDeploymentConfig(withPatch((c) => (c.loadBalancer.wafAclArn = 'x'))),
+      (error: unknown) =>
+        error instanceof McpFargateError && error.message.includes('loadBalancer.wafAclArn is not a known field') && !error.message.includes('did you mean'),
+    );
   });
 
   test('WHEN required fields are missing or mistyped THEN each is named', () => {
     rejects('MCPF_CDK_CONFIG_INVALID', (c) => delete c.serviceName, 'serviceName is required');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.task.cpu = '512'), 'task.cpu must be a number, got "512"');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.task.memoryMiB = '1024'), 'task.memoryMiB must be a number, got "1024"');
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.loadBalancer.insecureHttpForTesting = 'yes'),
+      'loadBalancer.insecureHttpForTesting must be true or false, got "yes"',
+    );
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.secrets.GITHUB_TOKEN = 42), 'secrets.GITHUB_TOKEN must be a string or a JSON object, got 42');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.account = '1234'), 'account must be a 12-digit AWS account id, got "1234"');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.stickiness = { type: 'sticky' }), 'stickiness.type must be one of "off", "lb-cookie"', 'got "sticky"');
     rejects(
       'MCPF_CDK_CONFIG_INVALID',
       (c) => (c.loadBalancer.scheme = 'public'),
@@ -89,12 +116,31 @@ describe('deployment config', () => {
 
   test('WHEN cpu/memory, HTTPS, stickiness or a secret key are wrong THEN the shared rules report them', () => {
     rejects('MCPF_CDK_TASK_SIZE_INVALID', (c) => (c.task.memoryMiB = 512), 'task.memoryMiB 512 MiB');
+    rejects('MCPF_CDK_TASK_SIZE_INVALID', (c) => (c.task.cpu = '512'), 'task.cpu must be one of 256, 512, 1024', 'got "512"');
     rejects('MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED', (c) => delete c.loadBalancer.certificateArn, 'loadBalancer.certificateArn is required');
-    rejects('MCPF_CDK_STICKINESS_DURATION_INVALID', (c) => (c.stickiness.durationSeconds = 0), 'stickiness.durationSeconds');
+    rejects(
+      'MCPF_CDK_STICKINESS_DURATION_INVALID',
+      (c) => (c.stickiness.durationSeconds = 0),
+      'stickiness.durationSeconds must be an integer from 1 to 604800, got 0',
+    );
+    rejects(
+      'MCPF_CDK_NUMBER_OUT_OF_RANGE',
+      (c) => (c.loadBalancer.idleTimeoutSeconds = 5000),
+      'loadBalancer.idleTimeoutSeconds must be an integer from 1 to 4000, got 5000',
+    );
+    rejects(
+      'MCPF_CDK_CERTIFICATE_ARN_INVALID',
+      (c) => (c.loadBalancer.certificateArn = 'arn:aws:iam::123456789012:server-certificate/x'),
+      'loadBalancer.certificateArn',
+    );
     rejects('MCPF_CDK_SECRET_JSON_KEY_ON_STRING', (c) => (c.secrets.GITHUB_TOKEN.format = 'string'), 'secrets.GITHUB_TOKEN.jsonKey');
     rejects('MCPF_CDK_ENV_CARRIES_SECRET', (c) => (c.environment.DB_PASSWORD = 'hunter2'), 'environment.DB_PASSWORD');
     rejects('MCPF_CDK_LOG_RETENTION_INVALID', (c) => (c.logs.retentionDays = 31), 'logs.retentionDays', 'got 31');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.stickiness = { type: 'off', durationSeconds: 60 }), 'stickiness has durationSeconds');
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.stickiness = { type: 'off', durationSeconds: 60 }),
+      'stickiness.durationSeconds is not a known field of stickiness',
+    );
   });
 
   test('WHEN an existing VPC is named THEN new-VPC fields conflict and account/region are required', () => {
@@ -123,6 +169,41 @@ describe('deployment config', () => {
         assert.ok(error instanceof McpFargateError);
         assert.match(error.message, /has 3 problems/);
         for (const field of ['task.cpu', 'image.digest', 'loadBalancer.allowedCidrs[0]']) assert.ok(error.message.includes(field), field);
+        return true;
+      },
+    );
+  });
+
+  test('WHEN a field is malformed THEN the rules that read other fields still run, and one bad entry hides no other', () => {
+    assert.throws(
+      () =>
+        parseDeploymentConfig(
+          withPatch((c) => {
+            c.loadBalancer.sheme = 'internal'; // an unknown field in the object whose HTTPS rule must still run
+            delete c.loadBalancer.certificateArn;
+            c.secrets.BROKEN = 42;
+            c.secrets.GITHUB_TOKEN.format = 'string';
+            c.network = { vpcId: 'vpc-0123456789abcdef0', egress: 'nat' };
+            delete c.account;
+          }),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof McpFargateError);
+        const lines = error.message.split('\n').slice(1);
+        assert.equal(lines.length, 6, error.message);
+        for (const expected of [
+          'loadBalancer.sheme is not a known field',
+          'loadBalancer.certificateArn is required for HTTPS',
+          'secrets.BROKEN must be a string or a JSON object',
+          'secrets.GITHUB_TOKEN.jsonKey is "token", but the secret\'s value is a plain string',
+          'network.egress configures a new VPC',
+          'network.vpcId needs account and region',
+        ]) {
+          assert.ok(
+            lines.some((line) => line.includes(expected)),
+            `${expected} in:\n${error.message}`,
+          );
+        }
         return true;
       },
     );

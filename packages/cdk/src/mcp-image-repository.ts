@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS, LIMITS } from './defaults.js';
 import { validateInteger, validateRepositoryName } from './validation.js';
 
 export interface McpImageRepositoryProps {
@@ -32,7 +32,7 @@ export class McpImageRepository extends Construct {
   constructor(scope: Construct, id: string, props: McpImageRepositoryProps = {}) {
     super(scope, id);
     const keepImages = props.keepImages ?? DEFAULTS.keepImages;
-    validateInteger(`[${this.node.path}] keepImages`, keepImages, 1, 10000);
+    validateInteger(`[${this.node.path}] keepImages`, keepImages, LIMITS.keepImages);
     if (props.repositoryName !== undefined) {
       validateRepositoryName(`[${this.node.path}] repositoryName`, props.repositoryName);
     }

@@ -10,8 +10,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { DEFAULTS } from '../defaults.js';
-import { McpFargateError } from '../errors.js';
+import { DEFAULTS, LIMITS } from '../defaults.js';
+import { McpFargateError, show } from '../errors.js';
 import { validateTaskSize } from '../fargate-task-size.js';
 import { GATEWAY_METRICS_ENV } from '../gateway-metrics.js';
 import {
@@ -378,15 +378,15 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
     validateTaskSize({ cpu: at('cpu'), memory: at('memoryLimitMiB') }, cpu, memoryLimitMiB);
   }
   const containerPort = props.containerPort ?? DEFAULTS.containerPort;
-  validateInteger(at('containerPort'), containerPort, 1024, 65535);
+  validateInteger(at('containerPort'), containerPort, LIMITS.containerPort);
   const minTasks = props.minTasks ?? DEFAULTS.minTasks;
   const maxTasks = props.maxTasks ?? Math.max(DEFAULTS.maxTasks, minTasks);
   const desiredCount = props.desiredCount;
   validateTaskCounts({ min: at('minTasks'), desired: at('desiredCount'), max: at('maxTasks') }, minTasks, desiredCount ?? minTasks, maxTasks);
   const targetCpu = props.targetCpuUtilizationPercent ?? DEFAULTS.targetCpuUtilizationPercent;
-  validateNumber(at('targetCpuUtilizationPercent'), targetCpu, 10, 90);
+  validateNumber(at('targetCpuUtilizationPercent'), targetCpu, LIMITS.targetCpuUtilizationPercent);
   const requestsPerTarget = props.targetRequestsPerTarget ?? DEFAULTS.targetRequestsPerTarget;
-  validateInteger(at('targetRequestsPerTarget'), requestsPerTarget, 1, 1_000_000);
+  validateInteger(at('targetRequestsPerTarget'), requestsPerTarget, LIMITS.targetRequestsPerTarget);
   if (props.vpc !== undefined) {
     for (const prop of ['egress', 'natGateways', 'maxAzs'] as const) {
       if (props[prop] !== undefined) {
@@ -395,16 +395,16 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
     }
   }
   if (props.egress !== undefined && props.egress !== 'nat' && props.egress !== 'vpc-endpoints') {
-    throw new McpFargateError('MCPF_CDK_VPC_CONFLICT', `${at('egress')} must be 'nat' or 'vpc-endpoints', got ${JSON.stringify(props.egress)}`);
+    throw new McpFargateError('MCPF_CDK_CHOICE_INVALID', `${at('egress')} must be 'nat' or 'vpc-endpoints', got ${show(props.egress)}`);
   }
   const egress = props.egress ?? 'nat';
   const maxAzs = props.maxAzs ?? DEFAULTS.maxAzs;
-  validateInteger(at('maxAzs'), maxAzs, 1, 6);
+  validateInteger(at('maxAzs'), maxAzs, LIMITS.maxAzs);
   if (props.natGateways !== undefined) {
     if (egress !== 'nat') {
       throw new McpFargateError('MCPF_CDK_VPC_CONFLICT', `${at('natGateways')} needs egress 'nat', but egress is '${egress}'`);
     }
-    validateInteger(at('natGateways'), props.natGateways, 1, maxAzs);
+    validateInteger(at('natGateways'), props.natGateways, { min: 1, max: maxAzs });
   }
   const internetFacing = props.internetFacing ?? true;
   const insecureHttp = props.insecureHttpForTesting ?? false;
@@ -432,7 +432,7 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
   const allowedPrefixListIds = props.allowedPrefixListIds ?? [];
   for (const [i, pl] of allowedPrefixListIds.entries()) validatePrefixListId(at(`allowedPrefixListIds[${i}]`), pl);
   const idleTimeout = props.idleTimeout ?? Duration.seconds(DEFAULTS.idleTimeoutSeconds);
-  validateInteger(at('idleTimeout'), idleTimeout.toSeconds(), 1, 4000);
+  validateInteger(at('idleTimeout'), idleTimeout.toSeconds(), LIMITS.idleTimeoutSeconds);
   const stickiness: McpStickiness = props.stickiness ?? { type: 'lb-cookie', duration: Duration.seconds(DEFAULTS.stickinessSeconds) };
   if (stickiness.type !== 'off') {
     validateStickinessSeconds(at('stickiness.duration'), stickiness.duration.toMilliseconds() / 1000);
@@ -456,13 +456,13 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
     }
   }
   const http5xxAlarmThreshold = props.http5xxAlarmThreshold ?? DEFAULTS.http5xxAlarmThreshold;
-  validateNumber(at('http5xxAlarmThreshold'), http5xxAlarmThreshold, 1, 1_000_000);
+  validateNumber(at('http5xxAlarmThreshold'), http5xxAlarmThreshold, LIMITS.http5xxAlarmThreshold);
   const latencyP99AlarmThreshold = props.latencyP99AlarmThreshold ?? Duration.seconds(DEFAULTS.latencyP99AlarmSeconds);
-  validateNumber(at('latencyP99AlarmThreshold'), latencyP99AlarmThreshold.toMilliseconds() / 1000, 0.001, 3600);
+  validateNumber(at('latencyP99AlarmThreshold'), latencyP99AlarmThreshold.toMilliseconds() / 1000, LIMITS.latencyP99AlarmSeconds);
   const cpuAlarmPercent = props.cpuAlarmPercent ?? DEFAULTS.cpuAlarmPercent;
-  validateNumber(at('cpuAlarmPercent'), cpuAlarmPercent, 1, 100);
+  validateNumber(at('cpuAlarmPercent'), cpuAlarmPercent, LIMITS.alarmPercent);
   const memoryAlarmPercent = props.memoryAlarmPercent ?? DEFAULTS.memoryAlarmPercent;
-  validateNumber(at('memoryAlarmPercent'), memoryAlarmPercent, 1, 100);
+  validateNumber(at('memoryAlarmPercent'), memoryAlarmPercent, LIMITS.alarmPercent);
   return {
     imageDigest: props.imageDigest,
     cpu,

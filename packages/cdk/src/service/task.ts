@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults.js';
-import { McpFargateError } from '../errors.js';
+import { McpFargateError, show } from '../errors.js';
 import { GATEWAY_METRICS_ENV } from '../gateway-metrics.js';
 import { parseSecretReference, validateKmsKeyArn, validateSecretJsonKey } from '../validation.js';
 import type { McpFargateServiceProps, McpSecret, ResolvedProps } from './props.js';
@@ -113,7 +113,7 @@ function resolveSecret(scope: Construct, field: string, spec: McpSecret): ecs.Se
   const stack = Stack.of(scope);
   let format = spec.format;
   if (format !== undefined && format !== 'json' && format !== 'string') {
-    throw new McpFargateError('MCPF_CDK_SECRET_INVALID', `${field}.format must be 'json' or 'string', got ${JSON.stringify(format)}`);
+    throw new McpFargateError('MCPF_CDK_CHOICE_INVALID', `${field}.format must be 'json' or 'string', got ${show(format)}`);
   }
   let secretArn: string;
   let policyArn: string;
