@@ -37,7 +37,9 @@ describe('deployment config', () => {
     assert.deepEqual(config.secrets.GITHUB_TOKEN?.jsonKey, 'token');
     assert.equal(config.loadBalancer.scheme, 'internet-facing');
     assert.deepEqual(config.stickiness, { type: 'lb-cookie', durationSeconds: 86400 });
-    assert.deepEqual(config.network, { egress: 'nat', maxAzs: 2, natGateways: 2 });
+    assert.deepEqual(config.network, { egress: 'nat', maxAzs: 2, natGateways: 2, egressRules: [] });
+    assert.equal(config.sessionStore, 'memory');
+    assert.equal(config.alarms.snsTopicArn, 'arn:aws:sns:eu-west-1:123456789012:mcp-alarms', 'the example shows how alarms reach a person');
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.loadBalancer));
   });
 
@@ -45,13 +47,21 @@ describe('deployment config', () => {
     const config = parseDeploymentConfig({
       serviceName: 'mcp',
       image: { repositoryName: 'mcp', digest: `sha256:${'a'.repeat(64)}` },
-      loadBalancer: { insecureHttpForTesting: true },
+      loadBalancer: { scheme: 'internal', insecureHttpForTesting: true },
     });
     assert.deepEqual(config.task, { cpu: 512, memoryMiB: 1024, architecture: 'arm64' });
     assert.equal(config.image.createRepository, true);
-    assert.deepEqual(config.network, { egress: 'nat', natGateways: undefined, maxAzs: undefined });
+    assert.deepEqual(config.network, { egress: 'nat', natGateways: undefined, maxAzs: undefined, egressRules: [] });
     assert.equal(config.logs.retentionDays, 30);
     assert.equal(config.stickiness, undefined);
+    assert.equal(config.sessionStore, 'memory');
+    assert.equal(config.deletionProtection, true);
+    assert.equal(config.containerInsights, 'enabled');
+    assert.deepEqual(config.tags, {});
+    assert.deepEqual(
+      [config.loadBalancer.allowUnauthenticatedPublicAccess, config.loadBalancer.httpRedirect, config.loadBalancer.allowedCidrs],
+      [false, false, []],
+    );
   });
 
   test('WHEN the file is not JSON THEN the error names the file', () => {
@@ -141,6 +151,59 @@ describe('deployment config', () => {
       (c) => (c.stickiness = { type: 'off', durationSeconds: 60 }),
       'stickiness.durationSeconds is not a known field of stickiness',
     );
+  });
+
+  test('WHEN an internet-facing load balancer has no allowlist THEN the public opt-in is required (issue 8, item 3)', () => {
+    rejects(
+      'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
+      (c) => delete c.loadBalancer.allowedCidrs,
+      'loadBalancer.allowedCidrs or allowedPrefixListIds',
+      'allowUnauthenticatedPublicAccess',
+    );
+    rejects('MCPF_CDK_PUBLIC_ACCESS_CONFLICT', (c) => (c.loadBalancer.allowUnauthenticatedPublicAccess = true), 'limited to allowedCidrs');
+    assert.equal(
+      parseDeploymentConfig(
+        withPatch((c) => {
+          delete c.loadBalancer.allowedCidrs;
+          c.loadBalancer.allowUnauthenticatedPublicAccess = true;
+        }),
+      ).loadBalancer.allowUnauthenticatedPublicAccess,
+      true,
+    );
+  });
+
+  test('WHEN a certificate has no domain, or is in another region THEN it is refused (issue 8, item 4)', () => {
+    rejects('MCPF_CDK_DOMAIN_REQUIRED', (c) => delete c.loadBalancer.domainName, 'loadBalancer.domainName is required with certificateArn');
+    rejects(
+      'MCPF_CDK_CERTIFICATE_REGION_MISMATCH',
+      (c) => (c.loadBalancer.certificateArn = c.loadBalancer.certificateArn.replace(':eu-west-1:', ':us-east-1:')),
+      'is in us-east-1, but region is eu-west-1',
+    );
+  });
+
+  test('WHEN httpRedirect comes with plain HTTP, or app-cookie stickiness is asked for THEN it is refused', () => {
+    rejects(
+      'MCPF_CDK_HTTP_CONFLICT',
+      (c) => (c.loadBalancer = { insecureHttpForTesting: true, httpRedirect: true, scheme: 'internal' }),
+      'loadBalancer.insecureHttpForTesting serves plain HTTP',
+    );
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.stickiness = { type: 'app-cookie', cookieName: 'x', durationSeconds: 60 }),
+      'stickiness.type must be one of "off", "lb-cookie", got "app-cookie"',
+    );
+  });
+
+  test('WHEN egress rules or tags are malformed THEN each is named', () => {
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.network.egressRules = [{ port: 5432 }]), 'network.egressRules[0] needs exactly one of cidr and prefixListId');
+    rejects('MCPF_CDK_CIDR_INVALID', (c) => (c.network.egressRules = [{ cidr: 'db', port: 5432 }]), 'network.egressRules[0].cidr');
+    rejects(
+      'MCPF_CDK_NUMBER_OUT_OF_RANGE',
+      (c) => (c.network.egressRules = [{ cidr: '10.0.0.0/8', port: 0 }]),
+      'network.egressRules[0].port must be an integer from 1 to 65535',
+    );
+    rejects('MCPF_CDK_TAG_INVALID', (c) => (c.tags = { 'aws:owner': 'x' }), 'tags.aws:owner');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.sessionStore = 'valkey'), 'sessionStore must be one of "memory", got "valkey"');
   });
 
   test('WHEN an existing VPC is named THEN new-VPC fields conflict and account/region are required', () => {

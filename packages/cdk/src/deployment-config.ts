@@ -9,7 +9,6 @@ import {
   parseSecretReference,
   validateCertificateArn,
   validateCidr,
-  validateCookieName,
   validateDomainInZone,
   validateDomainName,
   validateEnvironmentName,
@@ -20,6 +19,7 @@ import {
   validateRepositoryName,
   validateSecretJsonKey,
   validateServiceName,
+  validateTag,
   validateTaskCounts,
   LOG_RETENTION_DAYS,
   STICKINESS_MAX_SECONDS,
@@ -31,6 +31,9 @@ import {
  * and formats are zod's; the rules the construct shares (digests, CIDRs, task sizes, ...) run inside the schema as
  * refinements and keep their own error codes. Every problem in a file is reported in one run.
  */
+
+/** Tags the construct sets itself. */
+const RESERVED_TAGS = ['mcp-fargate:service', 'mcp-fargate:stack'];
 
 /** Runs a shared rule inside the schema; its `McpFargateError` travels as the issue's message, code first. */
 function rule<T>(check: (value: T, report: (check: () => unknown) => void) => void) {
@@ -228,7 +231,15 @@ const LOAD_BALANCER = z
           for (const [i, id] of ids.entries()) report(() => validatePrefixListId(`loadBalancer.allowedPrefixListIds[${i}]`, id));
         }),
       ),
+    allowUnauthenticatedPublicAccess: z
+      .boolean()
+      .default(false)
+      .describe('open an internet-facing load balancer to everyone: nothing authenticates MCP callers yet, so anyone with the URL can call the MCP'),
     insecureHttpForTesting: z.boolean().default(false).describe('plain HTTP on port 80, no TLS: internal testing only'),
+    httpRedirect: z
+      .boolean()
+      .default(false)
+      .describe('also listen on port 80 and redirect to HTTPS, for browsers; a 301 turns an MCP POST into a GET, so MCP clients use https://'),
     idleTimeoutSeconds: integer(LIMITS.idleTimeoutSeconds).optional().describe(`ALB idle timeout (default ${DEFAULTS.idleTimeoutSeconds})`),
   })
   .superRefine(
@@ -236,7 +247,7 @@ const LOAD_BALANCER = z
       if (lb.hostedZone === undefined) return;
       const zone = lb.hostedZone.name;
       if (lb.domainName === undefined) {
-        report(() => fail('MCPF_CDK_CONFIG_INVALID', 'loadBalancer.hostedZone is given without loadBalancer.domainName; name the record to create'));
+        report(() => fail('MCPF_CDK_DOMAIN_REQUIRED', 'loadBalancer.hostedZone is given without loadBalancer.domainName; name the record to create'));
       } else {
         const domainName = lb.domainName;
         report(() => validateDomainInZone('loadBalancer.domainName', domainName, zone));
@@ -246,11 +257,19 @@ const LOAD_BALANCER = z
   )
   .superRefine(
     rule((lb, report) => {
-      if (lb.insecureHttpForTesting && (lb.certificateArn !== undefined || lb.domainName !== undefined)) {
+      if (lb.insecureHttpForTesting && (lb.certificateArn !== undefined || lb.domainName !== undefined || lb.httpRedirect)) {
         report(() =>
           fail(
             'MCPF_CDK_HTTP_CONFLICT',
-            'loadBalancer.insecureHttpForTesting serves plain HTTP, so certificateArn and domainName would go unused; drop one side',
+            'loadBalancer.insecureHttpForTesting serves plain HTTP and no HTTPS, so certificateArn, domainName and httpRedirect would go unused; drop one side',
+          ),
+        );
+      }
+      if (lb.certificateArn !== undefined && lb.domainName === undefined) {
+        report(() =>
+          fail(
+            'MCPF_CDK_DOMAIN_REQUIRED',
+            "loadBalancer.domainName is required with certificateArn: the MCP URL must name a host the certificate covers (the load balancer's own DNS name is on no certificate of yours)",
           ),
         );
       }
@@ -264,7 +283,32 @@ const LOAD_BALANCER = z
         );
       }
     }),
-    whenParsed('insecureHttpForTesting', 'certificateArn', 'domainName', 'hostedZone'),
+    whenParsed('insecureHttpForTesting', 'certificateArn', 'domainName', 'hostedZone', 'httpRedirect'),
+  )
+  .superRefine(
+    rule((lb, report) => {
+      const allowlisted = lb.allowedCidrs.length > 0 || lb.allowedPrefixListIds.length > 0;
+      const internetFacing = lb.scheme === 'internet-facing';
+      if (internetFacing && !allowlisted && !lb.allowUnauthenticatedPublicAccess) {
+        report(() =>
+          fail(
+            'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
+            'loadBalancer.allowedCidrs or allowedPrefixListIds (the agent platform egress ranges) is required for an internet-facing load balancer, since ' +
+              'nothing authenticates MCP callers yet; or use scheme "internal", or set allowUnauthenticatedPublicAccess: true to accept that anyone who ' +
+              'finds the URL can call the MCP',
+          ),
+        );
+      }
+      if (lb.allowUnauthenticatedPublicAccess && (!internetFacing || allowlisted)) {
+        report(() =>
+          fail(
+            'MCPF_CDK_PUBLIC_ACCESS_CONFLICT',
+            `loadBalancer.allowUnauthenticatedPublicAccess opens an internet-facing load balancer to everyone, but this one is ${internetFacing ? 'limited to allowedCidrs/allowedPrefixListIds' : 'internal'}; drop it`,
+          ),
+        );
+      }
+    }),
+    whenParsed('scheme', 'allowedCidrs', 'allowedPrefixListIds', 'allowUnauthenticatedPublicAccess'),
   );
 
 const stickinessSeconds = integer({ min: 1, max: STICKINESS_MAX_SECONDS }, 'MCPF_CDK_STICKINESS_DURATION_INVALID').describe(
@@ -275,13 +319,18 @@ const STICKINESS = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('off') }),
     z.strictObject({ type: z.literal('lb-cookie'), durationSeconds: stickinessSeconds }),
-    z.strictObject({
-      type: z.literal('app-cookie'),
-      cookieName: z.string().superRefine(rule((name, report) => report(() => validateCookieName('stickiness.cookieName', name)))),
-      durationSeconds: stickinessSeconds,
-    }),
   ])
-  .describe(`target group stickiness (default lb-cookie for ${DEFAULTS.stickinessSeconds} s)`);
+  .describe(
+    `target group stickiness (default lb-cookie for ${DEFAULTS.stickinessSeconds} s); off only with one task while sessions live in memory. ` +
+      'There is no app-cookie type: the gateway sets no cookie of its own',
+  );
+
+const EGRESS_RULE = z.strictObject({
+  cidr: z.string().optional().describe('a CIDR block (this or prefixListId)'),
+  prefixListId: z.string().optional().describe('a managed prefix list id (this or cidr)'),
+  port: integer({ min: 1, max: 65535 }).describe('TCP port'),
+  description: z.string().optional(),
+});
 
 const NETWORK = z
   .strictObject({
@@ -291,6 +340,23 @@ const NETWORK = z
     vpcId: matching(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as vpc-0123456789abcdef0')
       .optional()
       .describe('an existing VPC, looked up by the CDK CLI'),
+    egressRules: z
+      .array(EGRESS_RULE)
+      .default([])
+      .describe('destinations the tasks may connect to besides HTTPS (a database port); no other egress is allowed')
+      .superRefine(
+        rule((rules, report) => {
+          for (const [i, egressRule] of rules.entries()) {
+            const field = `network.egressRules[${i}]`;
+            if ((egressRule.cidr === undefined) === (egressRule.prefixListId === undefined)) {
+              report(() => fail('MCPF_CDK_CONFIG_INVALID', `${field} needs exactly one of cidr and prefixListId`));
+            }
+            const { cidr, prefixListId } = egressRule;
+            if (cidr !== undefined) report(() => validateCidr(`${field}.cidr`, cidr));
+            if (prefixListId !== undefined) report(() => validatePrefixListId(`${field}.prefixListId`, prefixListId));
+          }
+        }),
+      ),
   })
   .superRefine(
     rule((network, report) => {
@@ -345,16 +411,34 @@ const DEPLOYMENT_CONFIG = z
     region: matching(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
       .optional()
       .describe('AWS region (default: AWS_REGION or CDK_DEFAULT_REGION)'),
+    deletionProtection: z
+      .boolean()
+      .default(true)
+      .describe('termination protection on both stacks and deletion protection on the load balancer; false for stacks you destroy'),
+    tags: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('tags for both stacks and everything in them, beside mcp-fargate:service and mcp-fargate:stack')
+      .superRefine(
+        rule((tags, report) => {
+          for (const [key, value] of Object.entries(tags)) report(() => validateTag(`tags.${key}`, key, value, RESERVED_TAGS));
+        }),
+      ),
     image: IMAGE,
     task: TASK.prefault({}),
     scaling: SCALING.prefault({}),
     environment: ENVIRONMENT.default({}),
+    sessionStore: z.enum(['memory']).default('memory').describe('where legacy MCP session records live (SESSION_STORE); memory: on the task that made them'),
     secrets: SECRETS.default({}),
     loadBalancer: LOAD_BALANCER.prefault({}),
     stickiness: STICKINESS.optional(),
     network: NETWORK.prefault({}),
     logs: LOGS.prefault({}),
     alarms: ALARMS.prefault({}),
+    containerInsights: z
+      .enum(['enabled', 'enhanced', 'disabled'])
+      .default('enabled')
+      .describe('CloudWatch Container Insights on the cluster; enhanced adds per-task and per-container metrics at a higher cost'),
   })
   .superRefine(
     rule((config, report) => {
@@ -374,13 +458,33 @@ const DEPLOYMENT_CONFIG = z
     }),
     whenParsed('network.vpcId', 'account', 'region'),
   )
+  .superRefine(
+    rule((config, report) => {
+      const arn = config.loadBalancer.certificateArn;
+      const certificateRegion = arn?.split(':')[3];
+      if (certificateRegion !== undefined && config.region !== undefined && certificateRegion !== config.region) {
+        report(() =>
+          fail(
+            'MCPF_CDK_CERTIFICATE_REGION_MISMATCH',
+            `loadBalancer.certificateArn is in ${certificateRegion}, but region is ${config.region}; an ALB can only use an ACM certificate from its own region`,
+          ),
+        );
+      }
+    }),
+    whenParsed('loadBalancer.certificateArn', 'region'),
+  )
   .transform(({ $schema: _schema, network, ...config }) => ({
     ...config,
     stackName: config.stackName ?? `McpFargate-${config.serviceName}`,
-    network:
-      network.vpcId !== undefined
+    network: {
+      ...(network.vpcId !== undefined
         ? { vpcId: network.vpcId }
-        : { egress: network.egress ?? ('nat' as const), natGateways: network.natGateways, maxAzs: network.maxAzs },
+        : { egress: network.egress ?? ('nat' as const), natGateways: network.natGateways, maxAzs: network.maxAzs }),
+      // Exactly one of cidr and prefixListId is set: the schema checked it.
+      egressRules: network.egressRules.map(({ cidr, prefixListId, port, description }) =>
+        cidr !== undefined ? { cidr, port, description } : { prefixListId: prefixListId ?? '', port, description },
+      ),
+    },
   }));
 
 type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

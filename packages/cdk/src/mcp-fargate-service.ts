@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Names } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, Stack, Tags } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,12 +13,12 @@ import { McpImageRepository } from './mcp-image-repository.js';
 import { createLoadBalancing } from './service/load-balancer.js';
 import type { McpAlarms } from './service/monitoring.js';
 import { createAlarms, createDashboard } from './service/monitoring.js';
-import { addVpcEndpoints, createSecurityGroups, createVpc, defaultTaskSubnets } from './service/network.js';
+import { addVpcEndpoints, allowTaskEgress, createSecurityGroups, createVpc, defaultTaskSubnets } from './service/network.js';
 import type { McpFargateServiceProps } from './service/props.js';
-import { resolveProps } from './service/props.js';
+import { CONSTRUCT_TAGS, resolveProps } from './service/props.js';
 import { acknowledgeTaskFindings, createTask } from './service/task.js';
 
-export type { McpEgress, McpFargateServiceProps, McpSecret, McpStickiness } from './service/props.js';
+export type { McpEgress, McpEgressRule, McpFargateServiceProps, McpSecret, McpSessionStore, McpStickiness } from './service/props.js';
 
 /**
  * An MCP server as a production service: a Fargate service in private subnets behind an Application Load Balancer,
@@ -42,8 +42,8 @@ export class McpFargateService extends Construct {
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   /** The HTTPS listener; undefined with `insecureHttpForTesting`. */
   readonly httpsListener?: elbv2.ApplicationListener;
-  /** Port 80: redirects to HTTPS, or forwards with `insecureHttpForTesting`. */
-  readonly httpListener: elbv2.ApplicationListener;
+  /** Port 80: redirects to HTTPS with `httpRedirect`, forwards with `insecureHttpForTesting`; otherwise none. */
+  readonly httpListener?: elbv2.ApplicationListener;
   readonly certificate?: acm.ICertificate;
   readonly scaling: ecs.ScalableTaskCount;
   readonly alarms: McpAlarms;
@@ -57,6 +57,9 @@ export class McpFargateService extends Construct {
     super(scope, id);
     const p = resolveProps(this, props);
     this.metricsServiceName = props.serviceName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    Tags.of(this).add(CONSTRUCT_TAGS.service, this.metricsServiceName);
+    Tags.of(this).add(CONSTRUCT_TAGS.stack, Stack.of(this).stackName);
+    for (const [key, value] of Object.entries(p.tags)) Tags.of(this).add(key, value);
 
     // --- network ------------------------------------------------------------------------------------------------
     this.vpc = props.vpc ?? createVpc(this, p);
@@ -64,12 +67,13 @@ export class McpFargateService extends Construct {
     const securityGroups = createSecurityGroups(this, this.vpc);
     this.loadBalancerSecurityGroup = securityGroups.loadBalancer;
     this.serviceSecurityGroup = securityGroups.service;
-    if (props.vpc === undefined && this.vpc instanceof ec2.Vpc) addVpcEndpoints(this.vpc, p.egress, this.serviceSecurityGroup);
+    const endpoints = props.vpc === undefined && this.vpc instanceof ec2.Vpc ? addVpcEndpoints(this, this.vpc, p.egress) : undefined;
+    allowTaskEgress(this, p, this.serviceSecurityGroup, endpoints);
 
     // --- image, task and secrets ---------------------------------------------------------------------------------
     this.repository =
       props.repository ?? new McpImageRepository(this, 'ImageRepository', { repositoryName: props.repositoryName, keepImages: props.keepImages }).repository;
-    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: p.containerInsights });
     const task = createTask(this, props, p, this.repository, this.metricsServiceName);
     this.logGroup = task.logGroup;
     this.taskDefinition = task.taskDefinition;
@@ -88,8 +92,11 @@ export class McpFargateService extends Construct {
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       healthCheckGracePeriod: Duration.seconds(DEFAULTS.healthCheckGraceSeconds),
-      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      // Pinned, so a platform release is a deliberate change of this construct, not a surprise at the next deployment.
+      platformVersion: ecs.FargatePlatformVersion.VERSION1_4,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
+      // ECS adds its cluster and service tags to the tasks, beside the service's own that PropagateTags copies.
+      enableECSManagedTags: true,
       enableExecuteCommand: false,
     });
 
@@ -113,6 +120,9 @@ export class McpFargateService extends Construct {
     this.scaling.scaleOnRequestCount('RequestScaling', {
       requestsPerTarget: p.targetRequestsPerTarget,
       targetGroup: this.targetGroup,
+      // Request count undercounts long SSE streams, so it would remove tasks that hold sessions; while sessions live on
+      // one task (the memory store) this policy only scales out, and CPU decides when to scale in.
+      disableScaleIn: p.sessionStore === 'memory',
       scaleInCooldown: Duration.seconds(DEFAULTS.scaleInCooldownSeconds),
       scaleOutCooldown: Duration.seconds(DEFAULTS.scaleOutCooldownSeconds),
     });
@@ -120,6 +130,11 @@ export class McpFargateService extends Construct {
     // --- alarms and dashboard ------------------------------------------------------------------------------------------
     const watched = { loadBalancer: this.loadBalancer, targetGroup: this.targetGroup, service: this.service, metricsServiceName: this.metricsServiceName };
     this.alarms = createAlarms(this, p, watched, props.alarmTopic);
+    // The circuit breaker sees only tasks that fail to start or fail health checks; these see a deployment that
+    // serves errors, and roll it back.
+    this.service.enableDeploymentAlarms([this.alarms.http5xx.alarmName, this.alarms.unhealthyHosts.alarmName], {
+      behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+    });
     this.dashboard = createDashboard(this, p, watched, this.alarms);
 
     // --- outputs -------------------------------------------------------------------------------------------------------

@@ -125,22 +125,22 @@ export function validateStickinessSeconds(field: string, seconds: number): void 
   }
 }
 
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-/** An application cookie name: an RFC 6265 token, and not one of the names the ALB reserves. */
-export function validateCookieName(field: string, value: string): void {
-  if (isToken(value)) return;
-  if (typeof value !== 'string' || !COOKIE_NAME.test(value)) {
+/** A resource tag AWS accepts: key 1-128 and value up to 256 letters, digits, spaces and _.:/=+-@; no aws: prefix. */
+export function validateTag(field: string, key: string, value: string, reserved: readonly string[]): void {
+  if (reserved.includes(key)) {
+    throw new McpFargateError('MCPF_CDK_TAG_INVALID', `${field}: the construct sets ${show(key)} itself (${reserved.join(', ')})`);
+  }
+  if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key) || key.toLowerCase().startsWith('aws:')) {
     throw new McpFargateError(
-      'MCPF_CDK_STICKINESS_COOKIE_INVALID',
-      `${field} must be a cookie name of 1 to 256 token characters (RFC 6265), got ${show(value)}`,
+      'MCPF_CDK_TAG_INVALID',
+      `${field}: a tag key must be 1 to 128 letters, digits, spaces or _.:/=+-@ and not start with aws:, got ${show(key)}`,
     );
   }
-  if (/^AWSALB/i.test(value)) {
-    throw new McpFargateError(
-      'MCPF_CDK_STICKINESS_COOKIE_INVALID',
-      `${field} must not start with AWSALB (AWSALB, AWSALBAPP and AWSALBTG are reserved by the ALB), got ${show(value)}`,
-    );
+  if (isToken(value)) return;
+  if (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value)) {
+    throw new McpFargateError('MCPF_CDK_TAG_INVALID', `${field} must be up to 256 letters, digits, spaces or _.:/=+-@, got ${show(value)}`);
   }
 }
 

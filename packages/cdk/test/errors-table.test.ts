@@ -11,7 +11,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { createMcpFargateApp } from '../src/app.js';
 import { loadDeploymentConfig, parseDeploymentConfig } from '../src/deployment-config.js';
 import type { ErrorCode } from '../src/errors.js';
-import { ERROR_CODES, McpFargateError } from '../src/errors.js';
+import { ERROR_CODES, McpFargateError, RETIRED_ERROR_CODES } from '../src/errors.js';
 import type { McpFargateServiceProps } from '../src/mcp-fargate-service.js';
 import { McpFargateService } from '../src/mcp-fargate-service.js';
 import { McpImageRepository } from '../src/mcp-image-repository.js';
@@ -23,6 +23,8 @@ function build(extra: Partial<McpFargateServiceProps> | ((stack: Stack) => Parti
   new McpFargateService(stack, 'Mcp', {
     imageDigest: DIGEST,
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERTIFICATE_ARN),
+    domainName: 'mcp.example.com',
+    allowedCidrs: ['203.0.113.0/24'],
     ...(typeof extra === 'function' ? extra(stack) : extra),
   } as McpFargateServiceProps);
 }
@@ -48,12 +50,19 @@ const TRIGGERS: Record<ErrorCode, () => void> = {
   MCPF_CDK_CHOICE_INVALID: () => build({ egress: 'public' as never }),
   MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED: () => build({ certificate: undefined }),
   MCPF_CDK_HTTP_CONFLICT: () => build({ insecureHttpForTesting: true }),
+  MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED: () => build({ allowedCidrs: [] }),
+  MCPF_CDK_PUBLIC_ACCESS_CONFLICT: () => build({ allowUnauthenticatedPublicAccess: true }),
   MCPF_CDK_DOMAIN_INVALID: () => build((stack) => ({ hostedZone: zone(stack), domainName: 'mcp.example.org' })),
+  MCPF_CDK_DOMAIN_REQUIRED: () => build({ domainName: undefined }),
   MCPF_CDK_CERTIFICATE_ARN_INVALID: () => config((c) => (c.loadBalancer.certificateArn = 'arn:aws:acm:eu-west-1:123456789012:cert/x')),
+  MCPF_CDK_CERTIFICATE_REGION_MISMATCH: () =>
+    build((stack) => ({ certificate: acm.Certificate.fromCertificateArn(stack, 'UsCert', CERTIFICATE_ARN.replace(':eu-west-1:', ':us-east-1:')) })),
   MCPF_CDK_CIDR_INVALID: () => build({ allowedCidrs: ['10.0.0.0/33'] }),
   MCPF_CDK_PREFIX_LIST_INVALID: () => build({ allowedPrefixListIds: ['sg-0123'] }),
   MCPF_CDK_STICKINESS_DURATION_INVALID: () => config((c) => (c.stickiness.durationSeconds = 8 * 86400)),
-  MCPF_CDK_STICKINESS_COOKIE_INVALID: () => config((c) => (c.stickiness = { type: 'app-cookie', cookieName: 'AWSALB', durationSeconds: 60 })),
+  MCPF_CDK_STICKINESS_REQUIRED: () => build({ stickiness: { type: 'off' }, maxTasks: 2 }),
+  MCPF_CDK_TIMEOUT_INVALID: () => build({ environment: { KEEP_ALIVE_TIMEOUT_MS: '60000' } }),
+  MCPF_CDK_TAG_INVALID: () => build({ tags: { 'aws:team': 'mcp' } }),
   MCPF_CDK_SECRET_INVALID: () => build({ secrets: { API_KEY: { secret: 'arn:aws:s3:::bucket' } } }),
   MCPF_CDK_SECRET_JSON_KEY_ON_STRING: () => build({ secrets: { API_KEY: { secret: 'prod/api', format: 'string', jsonKey: 'key' } } }),
   MCPF_CDK_KMS_KEY_INVALID: () => build({ secrets: { API_KEY: { secret: 'prod/api', kmsKeyArn: 'alias/aws/secretsmanager' } } }),
@@ -88,13 +97,24 @@ describe('errors table', () => {
     assert.deepEqual(documented.sort(), Object.keys(ERROR_CODES).sort());
   });
 
+  test('THEN a retired code is never reused, and the README says it is retired', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'packages/cdk/README.md'), 'utf8');
+    for (const code of RETIRED_ERROR_CODES) {
+      assert.ok(!(code in ERROR_CODES), `${code} is retired`);
+      assert.match(readme, new RegExp(`Retired[^\\n]*${code}`));
+    }
+  });
+
   test('THEN no source file throws a code that is not in the table', () => {
     const src = join(REPO_ROOT, 'packages/cdk/src');
     const sources = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
     assert.ok(sources.length > 10, sources.join(', '));
     for (const file of sources) {
       const text = readFileSync(join(src, file), 'utf8');
-      for (const [used] of text.matchAll(/MCPF_CDK_[A-Z_]+/g)) assert.ok(used in ERROR_CODES, `${file} uses ${used}, which the table does not have`);
+      for (const [used] of text.matchAll(/MCPF_CDK_[A-Z_]+/g)) {
+        const listedAsRetired = file === 'errors.ts' && RETIRED_ERROR_CODES.includes(used);
+        assert.ok(used in ERROR_CODES || listedAsRetired, `${file} uses ${used}, which the table does not have`);
+      }
     }
   });
 });

@@ -89,3 +89,10 @@ export function resourceTypesByStack(assembly: { stacks: { stackName: string; te
   }
   return byStack;
 }
+
+/** Context answering the lookup of the S3 managed prefix list in REGION (egress: 'vpc-endpoints'), as the CDK CLI would. */
+export const S3_PREFIX_LIST_ID = 'pl-6da54004';
+export const S3_PREFIX_LIST_CONTEXT = {
+  [`cc-api-provider:account=${ACCOUNT}:expectedMatchCount=exactly-one:propertiesToReturn.0=PrefixListId:propertyMatch.PrefixListName=com.amazonaws.${REGION}.s3:region=${REGION}:typeName=AWS$:$:EC2$:$:PrefixList`]:
+    [{ PrefixListId: S3_PREFIX_LIST_ID }],
+};

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createMcpFargateApp } from '../src/app.js';
 import { loadDeploymentConfig, parseDeploymentConfig } from '../src/deployment-config.js';
-import { EXAMPLE_CONFIG, EXISTING_VPC_CONTEXT, EXISTING_VPC_ID, REPO_ROOT, readExampleConfig, resourceTypesByStack, tempDir } from './fixtures.js';
+import {
+  EXAMPLE_CONFIG,
+  EXISTING_VPC_CONTEXT,
+  EXISTING_VPC_ID,
+  REPO_ROOT,
+  S3_PREFIX_LIST_CONTEXT,
+  readExampleConfig,
+  resourceTypesByStack,
+  tempDir,
+} from './fixtures.js';
 
 const PINNED = JSON.parse(readFileSync(join(REPO_ROOT, 'packages/cdk/test/logical-ids.json'), 'utf8')) as Record<
   string,
@@ -33,14 +42,15 @@ const SHAPES: Record<string, () => { config: ReturnType<typeof loadDeploymentCon
         domainName: 'mcp.internal.example.com',
         hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'internal.example.com' },
       };
-      c.alarms.snsTopicArn = 'arn:aws:sns:eu-west-1:123456789012:mcp-alarms';
     }),
+    context: S3_PREFIX_LIST_CONTEXT,
   }),
   'existing VPC, plain HTTP': () => ({
     config: variant((c) => {
       c.network = { vpcId: EXISTING_VPC_ID };
-      c.loadBalancer = { insecureHttpForTesting: true };
+      c.loadBalancer = { insecureHttpForTesting: true, allowUnauthenticatedPublicAccess: true };
       c.stickiness = { type: 'off' };
+      c.scaling = { minTasks: 1, maxTasks: 1 };
     }),
     context: EXISTING_VPC_CONTEXT,
   }),

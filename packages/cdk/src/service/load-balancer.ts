@@ -1,23 +1,28 @@
-import { Annotations, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults.js';
 import { NEW_VPC_CIDR } from './network.js';
 import type { McpFargateServiceProps, ResolvedProps } from './props.js';
 import { CONTAINER_NAME } from './task.js';
 
+/** Where the load balancer writes its access logs in the bucket. */
+const ACCESS_LOG_PREFIX = 'alb';
+
 export interface LoadBalancing {
   readonly accessLogsBucket: s3.IBucket;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly httpsListener?: elbv2.ApplicationListener;
-  readonly httpListener: elbv2.ApplicationListener;
+  readonly httpListener?: elbv2.ApplicationListener;
   readonly certificate?: acm.ICertificate;
   /** The URL to register with the agent. */
   readonly mcpUrl: string;
@@ -44,9 +49,12 @@ export function createLoadBalancing(
     securityGroup,
     idleTimeout: p.idleTimeout,
     dropInvalidHeaderFields: true,
+    // Requests that are ambiguous to any HTTP parser are refused, not passed on (request smuggling).
+    desyncMitigationMode: elbv2.DesyncMitigationMode.STRICTEST,
     http2Enabled: true,
+    deletionProtection: p.deletionProtection,
   });
-  loadBalancer.logAccessLogs(accessLogsBucket, 'alb');
+  logAccessLogs(loadBalancer, accessLogsBucket);
 
   const stickiness = p.stickiness;
   const targetGroup = new elbv2.ApplicationTargetGroup(scope, 'TargetGroup', {
@@ -66,13 +74,12 @@ export function createLoadBalancing(
     // SSE streams never drain by themselves: give them a minute, then ECS sends SIGTERM and the gateway closes them.
     deregistrationDelay: Duration.seconds(DEFAULTS.deregistrationDelaySeconds),
     stickinessCookieDuration: stickiness.type === 'off' ? undefined : stickiness.duration,
-    stickinessCookieName: stickiness.type === 'app-cookie' ? stickiness.cookieName : undefined,
     targets: [service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: p.containerPort })],
   });
 
   const domainName = props.domainName;
   let httpsListener: elbv2.ApplicationListener | undefined;
-  let httpListener: elbv2.ApplicationListener;
+  let httpListener: elbv2.ApplicationListener | undefined;
   let certificate: acm.ICertificate | undefined;
   if (p.insecureHttp) {
     Annotations.of(scope).addWarningV2(
@@ -104,12 +111,15 @@ export function createLoadBalancing(
       open: false,
       defaultTargetGroups: [targetGroup],
     });
-    httpListener = loadBalancer.addListener('HttpListener', {
-      port: 80,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      open: false,
-      defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
-    });
+    if (p.httpRedirect) {
+      // For browsers only: clients that follow a 301 turn an MCP POST into a GET.
+      httpListener = loadBalancer.addListener('HttpListener', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      });
+    }
   }
   allowIngress(scope, p, vpc, securityGroup);
 
@@ -144,32 +154,67 @@ function createAccessLogsBucket(scope: Construct): s3.Bucket {
   return bucket;
 }
 
-/** The allowed peers may reach the listeners; with none given, anyone (internet-facing) or the VPC (internal). */
+/** The ports the load balancer listens on. */
+export function listenerPorts(p: ResolvedProps): number[] {
+  if (p.insecureHttp) return [80];
+  return p.httpRedirect ? [443, 80] : [443];
+}
+
+/** The allowed peers may reach the listeners; with none given, the VPC (internal) or, opted in, anyone (internet-facing). */
 function allowIngress(scope: Construct, p: ResolvedProps, vpc: ec2.IVpc, securityGroup: ec2.SecurityGroup): void {
   const peers: [ec2.IPeer, string][] = [
     ...p.allowedCidrs.map(({ cidr, kind }): [ec2.IPeer, string] => [kind === 'ipv6' ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr), cidr]),
     ...p.allowedPrefixListIds.map((pl): [ec2.IPeer, string] => [ec2.Peer.prefixList(pl), pl]),
   ];
   if (peers.length === 0) {
+    // resolveProps refused an internet-facing load balancer without an allowlist unless the owner opted in.
     peers.push(
       p.internetFacing
         ? [ec2.Peer.anyIpv4(), 'anywhere']
         : [ec2.Peer.ipv4(scope.node.tryFindChild('Vpc') === undefined ? vpc.vpcCidrBlock : NEW_VPC_CIDR), 'the VPC'],
     );
   }
-  const ports = p.insecureHttp ? [80] : [443, 80];
+  const ports = listenerPorts(p);
   for (const [peer, label] of peers) {
     for (const port of ports) {
       securityGroup.addIngressRule(peer, ec2.Port.tcp(port), port === 443 || p.insecureHttp ? `MCP from ${label}` : `Redirect to HTTPS for ${label}`);
     }
   }
-  if (p.internetFacing && p.allowedCidrs.length === 0 && p.allowedPrefixListIds.length === 0) {
+  if (p.internetFacing && p.allowUnauthenticatedPublicAccess) {
     Validations.of(securityGroup).acknowledge({
       id: 'AwsSolutions::AwsSolutions-EC23',
       reason:
-        'A public MCP endpoint for agent platforms whose egress addresses are not known: the listener is ' +
-        'HTTPS only (port 80 only redirects) and the MCP authenticates callers. Set allowedCidrs or ' +
-        'allowedPrefixListIds to narrow it.',
+        `allowUnauthenticatedPublicAccess is set: the owner chose to open ${ports.map((port) => `port ${port}`).join(' and ')} ` +
+        'of this internet-facing load balancer to every IPv4 address. mcp-fargate does not authenticate MCP callers yet, ' +
+        'so anyone who finds the URL can call the MCP unless the hosted MCP checks callers itself.',
     });
   }
+}
+
+/**
+ * Access logs to the bucket, with a bucket policy that lets exactly the load balancer's log delivery write under this
+ * account's prefix. `logAccessLogs` of aws-cdk-lib also grants `delivery.logs.amazonaws.com`, which only Network Load
+ * Balancers use. No aws:SourceAccount/aws:SourceArn condition: in regions older than August 2022 the writer is the
+ * regional Elastic Load Balancing account, not a service principal, and AWS's documented policy for either form has
+ * none; a condition the writer does not satisfy would stop delivery with no error anywhere. The resource, scoped to
+ * AWSLogs/<this account>/, is what keeps other accounts' load balancers out.
+ */
+function logAccessLogs(loadBalancer: elbv2.ApplicationLoadBalancer, bucket: s3.IBucket): void {
+  const stack = Stack.of(loadBalancer);
+  loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+  loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+  loadBalancer.setAttribute('access_logs.s3.prefix', ACCESS_LOG_PREFIX);
+  const elbAccount = RegionInfo.get(stack.region).elbv2Account;
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      principals: [
+        elbAccount !== undefined ? new iam.AccountPrincipal(elbAccount) : new iam.ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com'),
+      ],
+      resources: [bucket.arnForObjects(`${ACCESS_LOG_PREFIX}/AWSLogs/${stack.account}/*`)],
+    }),
+  );
+  // The load balancer checks that it may write when access logging is turned on, so the policy must exist first.
+  const policy = bucket.policy?.node.defaultChild;
+  if (policy instanceof CfnResource) (loadBalancer.node.defaultChild as CfnResource).addResourceDependency(policy);
 }

@@ -9,8 +9,15 @@ import { GATEWAY_METRICS } from '../gateway-metrics.js';
 import type { ResolvedProps } from './props.js';
 
 export interface McpAlarms {
+  /** Also a deployment alarm: a deployment that raises it is rolled back. */
   readonly http5xx: cloudwatch.Alarm;
+  /** Also a deployment alarm: a deployment that raises it is rolled back. */
   readonly unhealthyHosts: cloudwatch.Alarm;
+  /**
+   * Fewer healthy targets than `minTasks`, which `unhealthyHosts` cannot see (an empty target group has no unhealthy
+   * host); absent when `minTasks` is 0.
+   */
+  readonly healthyHosts?: cloudwatch.Alarm;
   readonly latencyP99: cloudwatch.Alarm;
   readonly cpu: cloudwatch.Alarm;
   readonly memory: cloudwatch.Alarm;
@@ -57,6 +64,17 @@ export function createAlarms(scope: Construct, p: ResolvedProps, watched: Watche
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     }),
+    healthyHosts:
+      p.minTasks > 0
+        ? targetGroup.metrics.healthyHostCount({ period: minute, statistic: 'Minimum' }).createAlarm(scope, 'HealthyHostsAlarm', {
+            // No datapoint means no target reported healthy.
+            treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+            alarmDescription: `MCP: fewer than ${p.minTasks} healthy tasks behind the load balancer for 3 minutes`,
+            threshold: p.minTasks,
+            evaluationPeriods: 3,
+            comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          })
+        : undefined,
     latencyP99: targetGroup.metrics.targetResponseTime({ period: minute, statistic: 'p99' }).createAlarm(scope, 'LatencyP99Alarm', {
       ...common,
       alarmDescription: `MCP: p99 target response time above ${latency.toHumanString()} for 5 minutes`,
@@ -81,12 +99,16 @@ export function createAlarms(scope: Construct, p: ResolvedProps, watched: Watche
   };
   if (topic !== undefined) {
     const action = new cloudwatchActions.SnsAction(topic);
-    for (const alarm of Object.values(alarms)) {
+    for (const alarm of allAlarms(alarms)) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
   }
   return alarms;
+}
+
+export function allAlarms(alarms: McpAlarms): cloudwatch.Alarm[] {
+  return Object.values(alarms).filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
 }
 
 /** The dashboard an operator looks at first: the alarms, the load balancer, the targets, the tasks and the gateway's own metrics. */
@@ -114,7 +136,7 @@ export function createDashboard(scope: Construct, p: ResolvedProps, watched: Wat
       period: minute,
     });
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { defaultInterval: Duration.hours(3) });
-  dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(alarms), width: 24, height: 3 }));
+  dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: allAlarms(alarms), width: 24, height: 3 }));
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Requests and 5xx (load balancer)',

@@ -1,8 +1,8 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
@@ -15,8 +15,8 @@ import { McpFargateError, show } from '../errors.js';
 import { validateTaskSize } from '../fargate-task-size.js';
 import { GATEWAY_METRICS_ENV } from '../gateway-metrics.js';
 import {
+  validateCertificateArn,
   validateCidr,
-  validateCookieName,
   validateDomainInZone,
   validateDomainName,
   validateEnvironmentName,
@@ -28,16 +28,30 @@ import {
   validateRepositoryName,
   validateServiceName,
   validateStickinessSeconds,
+  validateTag,
   validateTaskCounts,
 } from '../validation.js';
 
 /** ALB target group stickiness. */
 export type McpStickiness =
   | { readonly type: 'off' }
-  /** The ALB's own `AWSALB` cookie. */
-  | { readonly type: 'lb-cookie'; readonly duration: Duration }
-  /** Follows a cookie the application sets (the ALB adds `AWSALBAPP-*`). */
-  | { readonly type: 'app-cookie'; readonly cookieName: string; readonly duration: Duration };
+  /**
+   * The ALB's own `AWSALB` cookie: a client that keeps cookies stays on one task while that task lives. There is no
+   * application-cookie stickiness: the gateway sets no cookie of its own for the ALB to follow.
+   */
+  | { readonly type: 'lb-cookie'; readonly duration: Duration };
+
+/**
+ * Where the gateway keeps legacy MCP session records (its `SESSION_STORE`). Today only `memory`: each task holds its
+ * own sessions, so a session lives and dies with its task (see the README, "Sessions on AWS"). A shared store will be
+ * another value of this type.
+ */
+export type McpSessionStore = 'memory';
+
+/** A destination the tasks may open TCP connections to, besides HTTPS (a database, a cache). */
+export type McpEgressRule =
+  | { readonly cidr: string; readonly port: number; readonly description?: string }
+  | { readonly prefixListId: string; readonly port: number; readonly description?: string };
 
 /** How tasks in private subnets reach what they need. */
 export type McpEgress =
@@ -93,8 +107,8 @@ export interface McpFargateServiceProps {
   readonly repositoryName?: string;
 
   /**
-   * Images the new repository's lifecycle rule keeps.
-   * @default 20
+   * Tagged images the new repository keeps (untagged ones expire 14 days after they were pushed).
+   * @default 100
    */
   readonly keepImages?: number;
 
@@ -129,12 +143,20 @@ export interface McpFargateServiceProps {
   readonly containerPort?: number;
 
   /**
-   * Plain environment for the container (`MCP_SERVER`, `SESSION_STORE`, `LOG_LEVEL`, ...). Never a credential:
-   * names and values that look like one are refused (use `secrets`). `PORT`, `HOST` and the metrics variables are
-   * set by the construct.
+   * Plain environment for the container (`MCP_SERVER`, `LOG_LEVEL`, ...). Never a credential: names and values that
+   * look like one are refused (use `secrets`). `PORT`, `HOST`, `SESSION_STORE` and the metrics variables are set by
+   * the construct. `KEEP_ALIVE_TIMEOUT_MS` and `SSE_HEARTBEAT_MS` are derived from `idleTimeout`; a value given here
+   * wins only if it keeps the order the ALB needs (keep-alive above the idle timeout, heartbeat above 0 and below
+   * it), and `HEADERS_TIMEOUT_MS` may not exceed `REQUEST_TIMEOUT_MS` when both are given.
    * @default - none besides those the construct sets
    */
   readonly environment?: Record<string, string>;
+
+  /**
+   * Where the gateway keeps legacy MCP session records; sets `SESSION_STORE`.
+   * @default 'memory'
+   */
+  readonly sessionStore?: McpSessionStore;
 
   /**
    * Environment variables filled from Secrets Manager by ECS when the task starts. The execution role gets
@@ -208,6 +230,13 @@ export interface McpFargateServiceProps {
   readonly maxAzs?: number;
 
   /**
+   * Further destinations the tasks may connect to. The tasks' security group allows no other egress than HTTPS to the
+   * internet (with NAT or an existing VPC), or than HTTPS to the VPC endpoints and S3 (with `egress: 'vpc-endpoints'`).
+   * @default - none
+   */
+  readonly egressRules?: McpEgressRule[];
+
+  /**
    * Whether the load balancer is reachable from the internet. An internal one is reached only from networks routed
    * to the VPC (same VPC, peering, Transit Gateway, PrivateLink): the agent platform needs that line of sight.
    * @default true
@@ -215,15 +244,32 @@ export interface McpFargateServiceProps {
   readonly internetFacing?: boolean;
 
   /**
-   * TLS certificate for the HTTPS listener.
+   * Opens an internet-facing load balancer to every IPv4 address. mcp-fargate does not authenticate MCP callers yet,
+   * so anyone who finds the URL can call the MCP (and whatever its secrets reach) unless the hosted MCP checks callers
+   * itself. Without this, an internet-facing load balancer needs `allowedCidrs` or `allowedPrefixListIds`.
+   * @default false
+   */
+  readonly allowUnauthenticatedPublicAccess?: boolean;
+
+  /**
+   * Keep the load balancer (and so its DNS name) from being deleted, by CloudFormation or by hand, until this is
+   * turned off. Turn it off for test stacks that are destroyed.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * TLS certificate for the HTTPS listener, in the stack's region; needs `domainName`, the name it covers.
    * @default - created and DNS-validated when `domainName` and `hostedZone` are given; otherwise an error, unless
    *   `insecureHttpForTesting` is set
    */
   readonly certificate?: acm.ICertificate;
 
   /**
-   * Custom domain for the MCP URL. With `hostedZone`, an alias record is created for it.
-   * @default - the load balancer's DNS name
+   * The host of the MCP URL, which the certificate must cover; required with HTTPS, since the load balancer's own DNS
+   * name is on no certificate. With `hostedZone`, an alias record is created for it; otherwise point it at the load
+   * balancer (output `LoadBalancerDnsName`) yourself.
+   * @default - none: only `insecureHttpForTesting` may go without
    */
   readonly domainName?: string;
 
@@ -235,8 +281,8 @@ export interface McpFargateServiceProps {
 
   /**
    * CIDR blocks allowed to reach the load balancer (the agent platform's egress ranges).
-   * @default - anywhere for an internet-facing load balancer (unless `allowedPrefixListIds` is given); the VPC's
-   *   CIDR for an internal one
+   * @default - none; an internal load balancer then admits its VPC's CIDR, an internet-facing one needs these,
+   *   `allowedPrefixListIds` or `allowUnauthenticatedPublicAccess`
    */
   readonly allowedCidrs?: string[];
 
@@ -254,15 +300,25 @@ export interface McpFargateServiceProps {
   readonly insecureHttpForTesting?: boolean;
 
   /**
-   * ALB idle timeout: how long a connection may carry no bytes. The gateway sends SSE heartbeats every 20 s and keeps
-   * idle sockets open 125 s, both inside this.
+   * Also listen on port 80 and redirect to HTTPS, for people typing the URL into a browser. An ALB redirect is a 301
+   * or 302, which clients that follow it turn from a POST into a GET, so MCP clients must use the https:// URL.
+   * @default false - no port 80 listener
+   */
+  readonly httpRedirect?: boolean;
+
+  /**
+   * ALB idle timeout: how long a connection may carry no bytes, in whole seconds. The gateway's keep-alive timeout is
+   * set 5 s above it (`KEEP_ALIVE_TIMEOUT_MS`, so the ALB never reuses a socket the gateway is closing: the 502s) and
+   * its SSE heartbeat below it (`SSE_HEARTBEAT_MS`: 20 s, or a third of a shorter timeout, so streams are never idle).
    * @default Duration.seconds(120)
    */
   readonly idleTimeout?: Duration;
 
   /**
-   * Target group stickiness. The gateway does not need it for correctness (sessions rehydrate on any task), but it
-   * saves a session-store round trip and the seed recommends it for legacy clients.
+   * Target group stickiness. With the memory session store a legacy MCP session exists only on the task that created
+   * it, so a client that keeps the ALB cookie stays with its session while that task lives; clients that keep no
+   * cookies (the official SDK clients) are not held by it. `off` is refused with the memory store and more than one
+   * task. Modern (2026-07-28) requests need no stickiness.
    * @default { type: 'lb-cookie', duration: Duration.days(1) }
    */
   readonly stickiness?: McpStickiness;
@@ -286,10 +342,24 @@ export interface McpFargateServiceProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 
   /**
-   * Topic that alarms notify (on alarm and on OK).
-   * @default - alarms have no actions; they still show on the dashboard
+   * Topic that alarms notify (on alarm and on OK): subscribe a person to it (email, chat, pager).
+   * @default - alarms have no actions; they still show on the dashboard and roll back deployments
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * CloudWatch Container Insights on the cluster; `ENHANCED` adds per-task and per-container metrics, at a higher
+   * CloudWatch cost.
+   * @default ecs.ContainerInsights.ENABLED
+   */
+  readonly containerInsights?: ecs.ContainerInsights;
+
+  /**
+   * Tags for every resource the construct makes, beside `mcp-fargate:service` and `mcp-fargate:stack`, which it always
+   * adds; ECS propagates the service's tags to its tasks.
+   * @default - none besides those two
+   */
+  readonly tags?: Record<string, string>;
 
   /**
    * 5xx responses (load balancer's plus targets') per minute that count as a breach; 3 breaching minutes out of 5
@@ -318,8 +388,11 @@ export interface McpFargateServiceProps {
   readonly memoryAlarmPercent?: number;
 }
 
-/** Environment the construct sets; a user value for these would break the health check or the metrics contract. */
-const RESERVED_ENVIRONMENT: readonly string[] = ['PORT', 'HOST', GATEWAY_METRICS_ENV.format, GATEWAY_METRICS_ENV.service];
+/** Environment the construct sets; a user value for these would break the health check, the metrics or the sessions. */
+const RESERVED_ENVIRONMENT: readonly string[] = ['PORT', 'HOST', 'SESSION_STORE', GATEWAY_METRICS_ENV.format, GATEWAY_METRICS_ENV.service];
+
+/** Tags the construct puts on everything it makes. */
+export const CONSTRUCT_TAGS = { service: 'mcp-fargate:service', stack: 'mcp-fargate:stack' } as const;
 
 /** The props after validation, with every default applied: what the parts of the construct are built from. */
 export interface ResolvedProps {
@@ -335,19 +408,29 @@ export interface ResolvedProps {
   readonly egress: McpEgress;
   readonly maxAzs: number;
   readonly natGateways: number;
+  readonly egressRules: readonly McpEgressRule[];
   readonly internetFacing: boolean;
   readonly insecureHttp: boolean;
+  readonly httpRedirect: boolean;
+  readonly allowUnauthenticatedPublicAccess: boolean;
+  readonly deletionProtection: boolean;
   readonly allowedCidrs: readonly { readonly cidr: string; readonly kind: 'ipv4' | 'ipv6' }[];
   readonly allowedPrefixListIds: readonly string[];
   readonly idleTimeout: Duration;
   readonly stickiness: McpStickiness;
+  readonly sessionStore: McpSessionStore;
+  /** The container's plain environment besides PORT, HOST and the metrics variables: the user's, the derived timeouts, SESSION_STORE. */
   readonly environment: Readonly<Record<string, string>>;
   readonly secrets: Readonly<Record<string, McpSecret>>;
+  readonly containerInsights: ecs.ContainerInsights;
+  readonly tags: Readonly<Record<string, string>>;
   readonly http5xxAlarmThreshold: number;
   readonly latencyP99AlarmThreshold: Duration;
   readonly cpuAlarmPercent: number;
   readonly memoryAlarmPercent: number;
 }
+
+type At = (prop: string) => string;
 
 /**
  * Validates the props and applies the defaults. Everything that can be checked before deployment is checked here,
@@ -355,8 +438,9 @@ export interface ResolvedProps {
  * at deploy time) are skipped.
  */
 export function resolveProps(scope: Construct, props: McpFargateServiceProps): ResolvedProps {
-  const at = (prop: string) => `[${scope.node.path}] ${prop}`;
-  if (Token.isUnresolved(Stack.of(scope).region)) {
+  const at: At = (prop) => `[${scope.node.path}] ${prop}`;
+  const region = Stack.of(scope).region;
+  if (Token.isUnresolved(region)) {
     throw new McpFargateError(
       'MCPF_CDK_REGION_REQUIRED',
       `[${scope.node.path}] needs a stack with a concrete region (env: { region }): ALB access logs are granted to ` +
@@ -387,6 +471,63 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
   validateNumber(at('targetCpuUtilizationPercent'), targetCpu, LIMITS.targetCpuUtilizationPercent);
   const requestsPerTarget = props.targetRequestsPerTarget ?? DEFAULTS.targetRequestsPerTarget;
   validateInteger(at('targetRequestsPerTarget'), requestsPerTarget, LIMITS.targetRequestsPerTarget);
+  const network = resolveNetwork(at, props);
+  const ingress = resolveIngress(at, props, region);
+  const idleTimeout = props.idleTimeout ?? Duration.seconds(DEFAULTS.idleTimeoutSeconds);
+  validateInteger(at('idleTimeout'), idleTimeout.toSeconds(), LIMITS.idleTimeoutSeconds);
+  const sessions = resolveSessions(at, props, maxTasks);
+  const environment = props.environment ?? {};
+  for (const [name, value] of Object.entries(environment)) {
+    validatePlainEnvironment(at('environment'), name, value);
+    if (RESERVED_ENVIRONMENT.includes(name)) {
+      const use = name === 'PORT' ? 'use containerPort' : name === 'SESSION_STORE' ? 'use sessionStore' : 'from its props';
+      throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('environment')}.${name} is set by the construct (${use})`);
+    }
+  }
+  const secrets = props.secrets ?? {};
+  for (const name of Object.keys(secrets)) {
+    validateEnvironmentName(at('secrets'), name);
+    if (name in environment || RESERVED_ENVIRONMENT.includes(name)) {
+      throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('secrets')}.${name} is also a plain environment variable; a name can only be one or the other`);
+    }
+  }
+  const tags = props.tags ?? {};
+  for (const [key, value] of Object.entries(tags)) validateTag(at(`tags.${key}`), key, value, Object.values(CONSTRUCT_TAGS));
+  const http5xxAlarmThreshold = props.http5xxAlarmThreshold ?? DEFAULTS.http5xxAlarmThreshold;
+  validateNumber(at('http5xxAlarmThreshold'), http5xxAlarmThreshold, LIMITS.http5xxAlarmThreshold);
+  const latencyP99AlarmThreshold = props.latencyP99AlarmThreshold ?? Duration.seconds(DEFAULTS.latencyP99AlarmSeconds);
+  validateNumber(at('latencyP99AlarmThreshold'), latencyP99AlarmThreshold.toMilliseconds() / 1000, LIMITS.latencyP99AlarmSeconds);
+  const cpuAlarmPercent = props.cpuAlarmPercent ?? DEFAULTS.cpuAlarmPercent;
+  validateNumber(at('cpuAlarmPercent'), cpuAlarmPercent, LIMITS.alarmPercent);
+  const memoryAlarmPercent = props.memoryAlarmPercent ?? DEFAULTS.memoryAlarmPercent;
+  validateNumber(at('memoryAlarmPercent'), memoryAlarmPercent, LIMITS.alarmPercent);
+  return {
+    imageDigest: props.imageDigest,
+    cpu,
+    memoryLimitMiB,
+    containerPort,
+    minTasks,
+    maxTasks,
+    desiredCount,
+    targetCpuUtilizationPercent: targetCpu,
+    targetRequestsPerTarget: requestsPerTarget,
+    ...network,
+    ...ingress,
+    deletionProtection: props.deletionProtection ?? true,
+    idleTimeout,
+    ...sessions,
+    environment: { ...gatewayTimeouts(at, idleTimeout, environment), ...environment, SESSION_STORE: sessions.sessionStore },
+    secrets,
+    containerInsights: props.containerInsights ?? ecs.ContainerInsights.ENABLED,
+    tags,
+    http5xxAlarmThreshold,
+    latencyP99AlarmThreshold,
+    cpuAlarmPercent,
+    memoryAlarmPercent,
+  };
+}
+
+function resolveNetwork(at: At, props: McpFargateServiceProps) {
   if (props.vpc !== undefined) {
     for (const prop of ['egress', 'natGateways', 'maxAzs'] as const) {
       if (props[prop] !== undefined) {
@@ -406,87 +547,159 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
     }
     validateInteger(at('natGateways'), props.natGateways, { min: 1, max: maxAzs });
   }
+  const egressRules = props.egressRules ?? [];
+  for (const [i, rule] of egressRules.entries()) {
+    if ('cidr' in rule) validateCidr(at(`egressRules[${i}].cidr`), rule.cidr);
+    else validatePrefixListId(at(`egressRules[${i}].prefixListId`), rule.prefixListId);
+    validateInteger(at(`egressRules[${i}].port`), rule.port, { min: 1, max: 65535 });
+  }
+  return { egress, maxAzs, natGateways: props.natGateways ?? maxAzs, egressRules };
+}
+
+/** Who may reach the load balancer, on which ports, and the TLS that names the MCP URL's host. */
+function resolveIngress(at: At, props: McpFargateServiceProps, region: string) {
   const internetFacing = props.internetFacing ?? true;
   const insecureHttp = props.insecureHttpForTesting ?? false;
+  const httpRedirect = props.httpRedirect ?? false;
   if (props.domainName !== undefined) validateDomainName(at('domainName'), props.domainName);
   if (props.hostedZone !== undefined) {
     if (props.domainName === undefined) {
-      throw new McpFargateError('MCPF_CDK_DOMAIN_INVALID', `${at('hostedZone')} is given without ${at('domainName')}; name the record to create`);
+      throw new McpFargateError('MCPF_CDK_DOMAIN_REQUIRED', `${at('hostedZone')} is given without ${at('domainName')}; name the record to create`);
     }
     validateDomainInZone(at('domainName'), props.domainName, props.hostedZone.zoneName);
   }
-  if (insecureHttp && (props.certificate !== undefined || props.domainName !== undefined)) {
+  if (insecureHttp && (props.certificate !== undefined || props.domainName !== undefined || httpRedirect)) {
+    const other = props.certificate !== undefined ? 'certificate' : props.domainName !== undefined ? 'domainName' : 'httpRedirect';
     throw new McpFargateError(
       'MCPF_CDK_HTTP_CONFLICT',
-      `${at('insecureHttpForTesting')} serves plain HTTP, so ${at(props.certificate !== undefined ? 'certificate' : 'domainName')} would go unused; drop one of them`,
+      `${at('insecureHttpForTesting')} serves plain HTTP and no HTTPS, so ${at(other)} would go unused; drop one of them`,
     );
   }
   if (!insecureHttp && props.certificate === undefined && props.hostedZone === undefined) {
     throw new McpFargateError(
       'MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED',
-      `${at('certificate')} is required for the HTTPS listener: give an ACM certificate, or domainName with hostedZone ` +
-        'to create a DNS-validated one (insecureHttpForTesting serves plain HTTP, for internal testing only)',
+      `${at('certificate')} is required for the HTTPS listener: give an ACM certificate with domainName, or domainName with ` +
+        'hostedZone to create a DNS-validated one (insecureHttpForTesting serves plain HTTP, for internal testing only)',
     );
+  }
+  if (props.certificate !== undefined) {
+    if (props.domainName === undefined) {
+      // The MCP URL would name the load balancer's own DNS name, which no certificate of yours covers: TLS fails.
+      throw new McpFargateError(
+        'MCPF_CDK_DOMAIN_REQUIRED',
+        `${at('domainName')} is required with ${at('certificate')}: the MCP URL must name a host the certificate covers ` +
+          "(the load balancer's own DNS name is on no certificate of yours)",
+      );
+    }
+    const arn = props.certificate.certificateArn;
+    if (!Token.isUnresolved(arn)) {
+      validateCertificateArn(at('certificate'), arn);
+      const certificateRegion = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME).region;
+      if (certificateRegion !== region) {
+        throw new McpFargateError(
+          'MCPF_CDK_CERTIFICATE_REGION_MISMATCH',
+          `${at('certificate')} is in ${certificateRegion}, but the stack (and its load balancer) is in ${region}; an ALB ` +
+            `can only use an ACM certificate from its own region: request or import one in ${region}`,
+        );
+      }
+    }
   }
   const allowedCidrs = (props.allowedCidrs ?? []).map((cidr, i) => ({ cidr, kind: validateCidr(at(`allowedCidrs[${i}]`), cidr) }));
   const allowedPrefixListIds = props.allowedPrefixListIds ?? [];
   for (const [i, pl] of allowedPrefixListIds.entries()) validatePrefixListId(at(`allowedPrefixListIds[${i}]`), pl);
-  const idleTimeout = props.idleTimeout ?? Duration.seconds(DEFAULTS.idleTimeoutSeconds);
-  validateInteger(at('idleTimeout'), idleTimeout.toSeconds(), LIMITS.idleTimeoutSeconds);
+  const allowUnauthenticatedPublicAccess = props.allowUnauthenticatedPublicAccess ?? false;
+  const allowlisted = allowedCidrs.length > 0 || allowedPrefixListIds.length > 0;
+  if (internetFacing && !allowlisted && !allowUnauthenticatedPublicAccess) {
+    throw new McpFargateError(
+      'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
+      `${at('allowedCidrs')} or allowedPrefixListIds (the agent platform's egress ranges) is required for an internet-facing ` +
+        'load balancer, since nothing authenticates MCP callers yet; or make it internal, or set ' +
+        'allowUnauthenticatedPublicAccess to accept that anyone who finds the URL can call the MCP',
+    );
+  }
+  if (allowUnauthenticatedPublicAccess && (!internetFacing || allowlisted)) {
+    throw new McpFargateError(
+      'MCPF_CDK_PUBLIC_ACCESS_CONFLICT',
+      `${at('allowUnauthenticatedPublicAccess')} opens an internet-facing load balancer to everyone, but this one is ` +
+        `${internetFacing ? 'limited to allowedCidrs/allowedPrefixListIds' : 'internal'}; drop it`,
+    );
+  }
+  return { internetFacing, insecureHttp, httpRedirect, allowedCidrs, allowedPrefixListIds, allowUnauthenticatedPublicAccess };
+}
+
+/** The session store, and the stickiness it needs while sessions are bound to one task. */
+function resolveSessions(at: At, props: McpFargateServiceProps, maxTasks: number) {
+  const sessionStore = props.sessionStore ?? 'memory';
+  if (sessionStore !== 'memory') {
+    throw new McpFargateError('MCPF_CDK_CHOICE_INVALID', `${at('sessionStore')} must be 'memory' (the only store today), got ${show(sessionStore)}`);
+  }
   const stickiness: McpStickiness = props.stickiness ?? { type: 'lb-cookie', duration: Duration.seconds(DEFAULTS.stickinessSeconds) };
-  if (stickiness.type !== 'off') {
-    validateStickinessSeconds(at('stickiness.duration'), stickiness.duration.toMilliseconds() / 1000);
-    if (stickiness.type === 'app-cookie') validateCookieName(at('stickiness.cookieName'), stickiness.cookieName);
+  if (stickiness.type !== 'off' && stickiness.type !== 'lb-cookie') {
+    throw new McpFargateError(
+      'MCPF_CDK_CHOICE_INVALID',
+      `${at('stickiness.type')} must be 'off' or 'lb-cookie' (the gateway sets no cookie of its own for app-cookie stickiness to follow), ` +
+        `got ${show((stickiness as { type: unknown }).type)}`,
+    );
   }
-  const environment = props.environment ?? {};
-  for (const [name, value] of Object.entries(environment)) {
-    validatePlainEnvironment(at('environment'), name, value);
-    if (RESERVED_ENVIRONMENT.includes(name)) {
-      throw new McpFargateError(
-        'MCPF_CDK_ENV_RESERVED',
-        `${at('environment')}.${name} is set by the construct (${name === 'PORT' ? 'use containerPort' : 'from its props'})`,
-      );
+  if (stickiness.type === 'lb-cookie') validateStickinessSeconds(at('stickiness.duration'), stickiness.duration.toMilliseconds() / 1000);
+  if (stickiness.type === 'off' && sessionStore === 'memory' && !Token.isUnresolved(maxTasks) && maxTasks > 1) {
+    throw new McpFargateError(
+      'MCPF_CDK_STICKINESS_REQUIRED',
+      `${at('stickiness')} is off with the memory session store and up to ${maxTasks} tasks: every legacy MCP session lives ` +
+        'on the one task that created it, so requests the ALB sends to another task get 404 and the client must start ' +
+        "over. Keep 'lb-cookie' stickiness, or run one task (maxTasks: 1)",
+    );
+  }
+  return { sessionStore, stickiness };
+}
+
+/** The gateway's environment names for the timeouts that must fit the ALB's idle timeout. */
+const GATEWAY_TIMEOUTS = ['KEEP_ALIVE_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'SSE_HEARTBEAT_MS'] as const;
+
+/**
+ * The gateway's keep-alive and SSE heartbeat derived from the ALB idle timeout (DESIGN.md section 6): keep-alive 5 s
+ * above it, so the ALB never sends a request on a socket the gateway is closing (the intermittent 502), and the
+ * heartbeat below it (20 s, or a third of a shorter timeout), so no SSE stream goes idle long enough to be cut. A
+ * value the user gives in `environment` wins, if it keeps that order.
+ */
+function gatewayTimeouts(at: At, idleTimeout: Duration, environment: Readonly<Record<string, string>>): Record<string, string> {
+  const idleSeconds = idleTimeout.toSeconds();
+  if (Token.isUnresolved(idleSeconds)) return {};
+  const idleMs = idleSeconds * 1000;
+  const given: Partial<Record<(typeof GATEWAY_TIMEOUTS)[number], number>> = {};
+  for (const name of GATEWAY_TIMEOUTS) {
+    const value = environment[name];
+    if (value === undefined || Token.isUnresolved(value)) continue;
+    if (!/^\d+$/.test(value)) {
+      throw new McpFargateError('MCPF_CDK_TIMEOUT_INVALID', `${at('environment')}.${name} must be a whole number of milliseconds, got ${show(value)}`);
     }
+    given[name] = Number(value);
   }
-  const secrets = props.secrets ?? {};
-  for (const name of Object.keys(secrets)) {
-    validateEnvironmentName(at('secrets'), name);
-    if (name in environment || RESERVED_ENVIRONMENT.includes(name)) {
-      throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('secrets')}.${name} is also a plain environment variable; a name can only be one or the other`);
-    }
+  const keepAlive = given.KEEP_ALIVE_TIMEOUT_MS ?? idleMs + 5000;
+  if (keepAlive <= idleMs) {
+    throw new McpFargateError(
+      'MCPF_CDK_TIMEOUT_INVALID',
+      `${at('environment')}.KEEP_ALIVE_TIMEOUT_MS (${keepAlive}) must be above the ALB idle timeout (${idleMs} ms), or the ALB ` +
+        `reuses connections the gateway is closing (intermittent 502s); leave it out to get ${idleMs + 5000}`,
+    );
   }
-  const http5xxAlarmThreshold = props.http5xxAlarmThreshold ?? DEFAULTS.http5xxAlarmThreshold;
-  validateNumber(at('http5xxAlarmThreshold'), http5xxAlarmThreshold, LIMITS.http5xxAlarmThreshold);
-  const latencyP99AlarmThreshold = props.latencyP99AlarmThreshold ?? Duration.seconds(DEFAULTS.latencyP99AlarmSeconds);
-  validateNumber(at('latencyP99AlarmThreshold'), latencyP99AlarmThreshold.toMilliseconds() / 1000, LIMITS.latencyP99AlarmSeconds);
-  const cpuAlarmPercent = props.cpuAlarmPercent ?? DEFAULTS.cpuAlarmPercent;
-  validateNumber(at('cpuAlarmPercent'), cpuAlarmPercent, LIMITS.alarmPercent);
-  const memoryAlarmPercent = props.memoryAlarmPercent ?? DEFAULTS.memoryAlarmPercent;
-  validateNumber(at('memoryAlarmPercent'), memoryAlarmPercent, LIMITS.alarmPercent);
-  return {
-    imageDigest: props.imageDigest,
-    cpu,
-    memoryLimitMiB,
-    containerPort,
-    minTasks,
-    maxTasks,
-    desiredCount,
-    targetCpuUtilizationPercent: targetCpu,
-    targetRequestsPerTarget: requestsPerTarget,
-    egress,
-    maxAzs,
-    natGateways: props.natGateways ?? maxAzs,
-    internetFacing,
-    insecureHttp,
-    allowedCidrs,
-    allowedPrefixListIds,
-    idleTimeout,
-    stickiness,
-    environment,
-    secrets,
-    http5xxAlarmThreshold,
-    latencyP99AlarmThreshold,
-    cpuAlarmPercent,
-    memoryAlarmPercent,
-  };
+  const heartbeat = given.SSE_HEARTBEAT_MS ?? Math.min(20_000, Math.floor(idleMs / 3));
+  if (heartbeat <= 0 || heartbeat >= idleMs) {
+    throw new McpFargateError(
+      'MCPF_CDK_TIMEOUT_INVALID',
+      `${at('environment')}.SSE_HEARTBEAT_MS (${heartbeat}) must be above 0 and below the ALB idle timeout (${idleMs} ms), ` +
+        'or the ALB cuts SSE streams that wait longer than that between events; leave it out to get ' +
+        `${Math.min(20_000, Math.floor(idleMs / 3))}`,
+    );
+  }
+  const headers = given.HEADERS_TIMEOUT_MS;
+  const request = given.REQUEST_TIMEOUT_MS;
+  if (headers !== undefined && request !== undefined && request !== 0 && headers > request) {
+    throw new McpFargateError(
+      'MCPF_CDK_TIMEOUT_INVALID',
+      `${at('environment')}.HEADERS_TIMEOUT_MS (${headers}) must not exceed REQUEST_TIMEOUT_MS (${request}): a request's headers ` +
+        'arrive within the time for the whole request',
+    );
+  }
+  return { KEEP_ALIVE_TIMEOUT_MS: String(keepAlive), SSE_HEARTBEAT_MS: String(heartbeat) };
 }

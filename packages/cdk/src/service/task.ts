@@ -10,6 +10,7 @@ import { McpFargateError, show } from '../errors.js';
 import { GATEWAY_METRICS_ENV } from '../gateway-metrics.js';
 import { parseSecretReference, validateKmsKeyArn, validateSecretJsonKey } from '../validation.js';
 import type { McpFargateServiceProps, McpSecret, ResolvedProps } from './props.js';
+import { confineTrust } from './role-trust.js';
 
 export const CONTAINER_NAME = 'mcp';
 
@@ -88,6 +89,8 @@ export function createTask(scope: Construct, props: McpFargateServiceProps, p: R
     }),
   });
   container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
+  confineTrust(taskDefinition.taskRole, 'ecs-task');
+  confineTrust(taskDefinition.executionRole, 'ecs-execution');
   return { logGroup, taskDefinition, container };
 }
 
@@ -96,9 +99,9 @@ export function acknowledgeTaskFindings(taskDefinition: ecs.FargateTaskDefinitio
   Validations.of(taskDefinition).acknowledge({
     id: 'AwsSolutions::AwsSolutions-ECS2',
     reason:
-      'The plain environment holds only non-secret settings (PORT, HOST, metrics, the MCP module path); the ' +
-      'construct refuses names and values that look like credentials, and credentials come from Secrets Manager ' +
-      'through the task definition secrets.',
+      'The plain environment holds settings only (port, host, timeouts, session store, metrics, and what the user ' +
+      'configures, such as the MCP module path); the construct refuses names and values that look like credentials, ' +
+      'and credentials come from Secrets Manager through the task definition secrets.',
   });
   const executionPolicy = taskDefinition.executionRole?.node.tryFindChild('DefaultPolicy');
   if (executionPolicy !== undefined) {
