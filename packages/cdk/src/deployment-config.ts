@@ -118,7 +118,7 @@ const TASK = z
     memoryMiB: integer(FARGATE_MEMORY_MIB, 'MCPF_CDK_TASK_SIZE_INVALID')
       .default(DEFAULTS.memoryLimitMiB)
       .describe('memory in MiB; with cpu, a pair Fargate allows'),
-    architecture: z.enum(['arm64', 'x86_64']).default('arm64').describe('CPU architecture; the image must be built for it'),
+    architecture: z.enum(['arm64', 'x86_64']).default(DEFAULTS.cpuArchitecture).describe('CPU architecture; the image must be built for it'),
   })
   .superRefine(
     rule((task, report) => report(() => validateTaskSize({ cpu: 'task.cpu', memory: 'task.memoryMiB' }, task.cpu, task.memoryMiB))),
@@ -195,7 +195,10 @@ const SECRETS = z
 
 const LOAD_BALANCER = z
   .strictObject({
-    scheme: z.enum(['internet-facing', 'internal']).default('internet-facing').describe('internal: reachable only from networks routed to the VPC'),
+    scheme: z
+      .enum(['internet-facing', 'internal'])
+      .default(DEFAULTS.internetFacing ? 'internet-facing' : 'internal')
+      .describe('internal: reachable only from networks routed to the VPC'),
     certificateArn: z
       .string()
       .optional()
@@ -367,7 +370,7 @@ const NETWORK = z
           }
         }
       } else if (network.natGateways !== undefined) {
-        const egress = network.egress ?? 'nat';
+        const egress = network.egress ?? DEFAULTS.egress;
         if (egress !== 'nat') report(() => fail('MCPF_CDK_VPC_CONFLICT', `network.natGateways needs egress "nat", but egress is "${egress}"`));
         const maxAzs = network.maxAzs ?? DEFAULTS.maxAzs;
         if (network.natGateways > maxAzs) {
@@ -413,7 +416,7 @@ const DEPLOYMENT_CONFIG = z
       .describe('AWS region (default: AWS_REGION or CDK_DEFAULT_REGION)'),
     deletionProtection: z
       .boolean()
-      .default(true)
+      .default(DEFAULTS.deletionProtection)
       .describe('termination protection on both stacks and deletion protection on the load balancer; false for stacks you destroy'),
     tags: z
       .record(z.string(), z.string())
@@ -428,7 +431,10 @@ const DEPLOYMENT_CONFIG = z
     task: TASK.prefault({}),
     scaling: SCALING.prefault({}),
     environment: ENVIRONMENT.default({}),
-    sessionStore: z.enum(['memory']).default('memory').describe('where legacy MCP session records live (SESSION_STORE); memory: on the task that made them'),
+    sessionStore: z
+      .enum(['memory'])
+      .default(DEFAULTS.sessionStore)
+      .describe('where legacy MCP session records live (SESSION_STORE); memory: on the task that made them'),
     secrets: SECRETS.default({}),
     loadBalancer: LOAD_BALANCER.prefault({}),
     stickiness: STICKINESS.optional(),
@@ -437,7 +443,7 @@ const DEPLOYMENT_CONFIG = z
     alarms: ALARMS.prefault({}),
     containerInsights: z
       .enum(['enabled', 'enhanced', 'disabled'])
-      .default('enabled')
+      .default(DEFAULTS.containerInsights)
       .describe('CloudWatch Container Insights on the cluster; enhanced adds per-task and per-container metrics at a higher cost'),
   })
   .superRefine(
@@ -479,7 +485,7 @@ const DEPLOYMENT_CONFIG = z
     network: {
       ...(network.vpcId !== undefined
         ? { vpcId: network.vpcId }
-        : { egress: network.egress ?? ('nat' as const), natGateways: network.natGateways, maxAzs: network.maxAzs }),
+        : { egress: network.egress ?? DEFAULTS.egress, natGateways: network.natGateways, maxAzs: network.maxAzs }),
       // Exactly one of cidr and prefixListId is set: the schema checked it.
       egressRules: network.egressRules.map(({ cidr, prefixListId, port, description }) =>
         cidr !== undefined ? { cidr, port, description } : { prefixListId: prefixListId ?? '', port, description },

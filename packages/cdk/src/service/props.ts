@@ -2,7 +2,7 @@ import { Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
@@ -513,12 +513,12 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
     targetRequestsPerTarget: requestsPerTarget,
     ...network,
     ...ingress,
-    deletionProtection: props.deletionProtection ?? true,
+    deletionProtection: props.deletionProtection ?? DEFAULTS.deletionProtection,
     idleTimeout,
     ...sessions,
     environment: { ...gatewayTimeouts(at, idleTimeout, environment), ...environment, SESSION_STORE: sessions.sessionStore },
     secrets,
-    containerInsights: props.containerInsights ?? ecs.ContainerInsights.ENABLED,
+    containerInsights: props.containerInsights ?? (DEFAULTS.containerInsights as ecs.ContainerInsights),
     tags,
     http5xxAlarmThreshold,
     latencyP99AlarmThreshold,
@@ -538,7 +538,7 @@ function resolveNetwork(at: At, props: McpFargateServiceProps) {
   if (props.egress !== undefined && props.egress !== 'nat' && props.egress !== 'vpc-endpoints') {
     throw new McpFargateError('MCPF_CDK_CHOICE_INVALID', `${at('egress')} must be 'nat' or 'vpc-endpoints', got ${show(props.egress)}`);
   }
-  const egress = props.egress ?? 'nat';
+  const egress = props.egress ?? DEFAULTS.egress;
   const maxAzs = props.maxAzs ?? DEFAULTS.maxAzs;
   validateInteger(at('maxAzs'), maxAzs, LIMITS.maxAzs);
   if (props.natGateways !== undefined) {
@@ -558,7 +558,7 @@ function resolveNetwork(at: At, props: McpFargateServiceProps) {
 
 /** Who may reach the load balancer, on which ports, and the TLS that names the MCP URL's host. */
 function resolveIngress(at: At, props: McpFargateServiceProps, region: string) {
-  const internetFacing = props.internetFacing ?? true;
+  const internetFacing = props.internetFacing ?? DEFAULTS.internetFacing;
   const insecureHttp = props.insecureHttpForTesting ?? false;
   const httpRedirect = props.httpRedirect ?? false;
   if (props.domainName !== undefined) validateDomainName(at('domainName'), props.domainName);
@@ -629,7 +629,7 @@ function resolveIngress(at: At, props: McpFargateServiceProps, region: string) {
 
 /** The session store, and the stickiness it needs while sessions are bound to one task. */
 function resolveSessions(at: At, props: McpFargateServiceProps, maxTasks: number) {
-  const sessionStore = props.sessionStore ?? 'memory';
+  const sessionStore = props.sessionStore ?? DEFAULTS.sessionStore;
   if (sessionStore !== 'memory') {
     throw new McpFargateError('MCPF_CDK_CHOICE_INVALID', `${at('sessionStore')} must be 'memory' (the only store today), got ${show(sessionStore)}`);
   }

@@ -47,7 +47,7 @@ export function createTask(scope: Construct, props: McpFargateServiceProps, p: R
     cpu: p.cpu,
     memoryLimitMiB: p.memoryLimitMiB,
     runtimePlatform: {
-      cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64,
+      cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.of(DEFAULTS.cpuArchitecture.toUpperCase()),
       operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
     },
     // The only writable path: the root filesystem is read-only.
