@@ -4,6 +4,7 @@ import { DEFAULTS, LIMITS } from './defaults.js';
 import type { ErrorCode } from './errors.js';
 import { ERROR_CODES, McpFargateError, show } from './errors.js';
 import { FARGATE_CPUS, FARGATE_MEMORY_MIB, validateTaskSize } from './fargate-task-size.js';
+import { CONSTRUCT_TAGS } from './service/props.js';
 import type { Range } from './validation.js';
 import {
   parseSecretReference,
@@ -31,9 +32,6 @@ import {
  * and formats are zod's; the rules the construct shares (digests, CIDRs, task sizes, ...) run inside the schema as
  * refinements and keep their own error codes. Every problem in a file is reported in one run.
  */
-
-/** Tags the construct sets itself. */
-const RESERVED_TAGS = ['mcp-fargate:service', 'mcp-fargate:stack'];
 
 /** Runs a shared rule inside the schema; its `McpFargateError` travels as the issue's message, code first. */
 function rule<T>(check: (value: T, report: (check: () => unknown) => void) => void) {
@@ -424,7 +422,7 @@ const DEPLOYMENT_CONFIG = z
       .describe('tags for both stacks and everything in them, beside mcp-fargate:service and mcp-fargate:stack')
       .superRefine(
         rule((tags, report) => {
-          for (const [key, value] of Object.entries(tags)) report(() => validateTag(`tags.${key}`, key, value, RESERVED_TAGS));
+          for (const [key, value] of Object.entries(tags)) report(() => validateTag(`tags.${key}`, key, value, Object.values(CONSTRUCT_TAGS)));
         }),
       ),
     image: IMAGE,

@@ -12,6 +12,7 @@ import type { DeploymentConfig } from './deployment-config.js';
 import type { McpStickiness } from './mcp-fargate-service.js';
 import { McpFargateService } from './mcp-fargate-service.js';
 import { McpImageRepository } from './mcp-image-repository.js';
+import { CONSTRUCT_TAGS } from './service/props.js';
 
 export interface McpFargateStackProps extends StackProps {
   /** The validated deployment config (`loadDeploymentConfig`). */
@@ -117,6 +118,6 @@ const CONTAINER_INSIGHTS = {
 
 /** Tags a stack made from `config`, and everything in it: the service, the stack, and the config's own tags. */
 export function tagStack(stack: Stack, config: DeploymentConfig): void {
-  const tags = { 'mcp-fargate:service': config.serviceName, 'mcp-fargate:stack': stack.stackName, ...config.tags };
+  const tags = { [CONSTRUCT_TAGS.service]: config.serviceName, [CONSTRUCT_TAGS.stack]: stack.stackName, ...config.tags };
   for (const [key, value] of Object.entries(tags)) Tags.of(stack).add(key, value);
 }
