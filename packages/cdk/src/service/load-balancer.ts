@@ -155,7 +155,7 @@ function createAccessLogsBucket(scope: Construct): s3.Bucket {
 }
 
 /** The ports the load balancer listens on. */
-export function listenerPorts(p: ResolvedProps): number[] {
+function listenerPorts(p: ResolvedProps): number[] {
   if (p.insecureHttp) return [80];
   return p.httpRedirect ? [443, 80] : [443];
 }
@@ -195,9 +195,9 @@ function allowIngress(scope: Construct, p: ResolvedProps, vpc: ec2.IVpc, securit
  * Access logs to the bucket, with a bucket policy that lets exactly the load balancer's log delivery write under this
  * account's prefix. `logAccessLogs` of aws-cdk-lib also grants `delivery.logs.amazonaws.com`, which only Network Load
  * Balancers use. No aws:SourceAccount/aws:SourceArn condition: in regions older than August 2022 the writer is the
- * regional Elastic Load Balancing account, not a service principal, and AWS's documented policy for either form has
- * none; a condition the writer does not satisfy would stop delivery with no error anywhere. The resource, scoped to
- * AWSLogs/<this account>/, is what keeps other accounts' load balancers out.
+ * regional Elastic Load Balancing account, not a service principal, the example policies of the ALB guide carry none,
+ * and nothing here can show that log delivery sets those keys; a condition it does not satisfy would stop delivery
+ * with no error anywhere. The resource, scoped to AWSLogs/<this account>/, keeps other accounts' load balancers out.
  */
 function logAccessLogs(loadBalancer: elbv2.ApplicationLoadBalancer, bucket: s3.IBucket): void {
   const stack = Stack.of(loadBalancer);

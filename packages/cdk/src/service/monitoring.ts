@@ -107,7 +107,7 @@ export function createAlarms(scope: Construct, p: ResolvedProps, watched: Watche
   return alarms;
 }
 
-export function allAlarms(alarms: McpAlarms): cloudwatch.Alarm[] {
+function allAlarms(alarms: McpAlarms): cloudwatch.Alarm[] {
   return Object.values(alarms).filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
 }
 
