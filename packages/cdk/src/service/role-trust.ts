@@ -17,8 +17,9 @@ export function confineTrust(role: IConstruct | undefined, service: 'ecs-task' |
   const conditions = {
     // The task role: as the Amazon ECS guide's task IAM role trust policy has it.
     'ecs-task': sourceArn(stack.formatArn({ service: 'ecs', resource: '*' })),
-    // The execution role is assumed by the agent that pulls the image and reads the secrets; only the account is
-    // conditioned, since a source ARN the agent does not send would stop every task from starting.
+    // The execution role is assumed by the agent that pulls the image and reads the secrets. Only the account is
+    // conditioned: that the agent sends a source ARN for this role could not be verified here, and if it did not,
+    // no task would start.
     'ecs-execution': sourceAccount,
     // The flow log role: as the Amazon VPC guide's flow-log role trust policy has it.
     'flow-logs': sourceArn(stack.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' })),
