@@ -54,6 +54,8 @@ export const GATEWAY_ERRORS = {
   },
   SESSION_ENDED: { status: 200, rpc: -32000, message: 'The session ended before the request was answered' },
   HANDLER_TIMEOUT: { status: 200, rpc: -32001, message: 'Request timed out: the hosted server did not answer in time' },
+  CLIENT_UNREACHABLE: { status: 200, rpc: -32601, message: 'Method not found: the client cannot be asked this on a 2026-07-28 request' },
+  UPSTREAM_FAILED: { status: 200, rpc: -32603, message: 'Internal error: the upstream server did not answer' },
   SERVER_GONE: { status: 200, rpc: -32603, message: 'Internal error: the hosted server ended the connection before answering' },
   INTERNAL: { status: 500, rpc: -32603, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; rpc: number; message: string }>;

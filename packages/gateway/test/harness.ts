@@ -54,7 +54,7 @@ export interface SpawnedGateway {
 export async function spawnGateway(env: Record<string, string> = {}, timeoutMs = 10_000, nodeArgs: readonly string[] = []): Promise<SpawnedGateway> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -12,6 +12,8 @@ import type { OriginGuard } from './origin-guard.js';
 import { readBody } from './read-body.js';
 
 export interface McpMountOptions {
+  /** The hosted server's name: every request's log line and metrics carry it. */
+  readonly server: string;
   readonly legacy: LegacyEndpoint;
   readonly modern: ModernEndpoint;
   readonly classifier: InboundClassifier;
@@ -82,6 +84,7 @@ export function createMcpMount(options: McpMountOptions): McpMount {
   };
 
   return async (req, res, notes) => {
+    notes.server = options.server;
     const sink = new HttpReplySink(res, answers);
     const refused = guard(req.headers.host, req.headers.origin);
     if (refused !== undefined) return fail(sink, refused);

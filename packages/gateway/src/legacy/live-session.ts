@@ -14,6 +14,8 @@ import { shortId } from '../stores/short-id.js';
 export interface LiveSessionHost {
   readonly server: HostedServer;
   readonly handlerTimeoutMs: number;
+  /** How long a fresh connection may take to answer `initialize` (a child process may have to start first). */
+  readonly startTimeoutMs: number;
   readonly budget: RequestBudget;
   readonly now: () => number;
   /** Where resumable streams keep their events; undefined when resumption is off. */
@@ -67,6 +69,7 @@ export class LiveSession {
       },
       host.handlerTimeoutMs,
       host.budget,
+      session.logId,
     );
     return session;
   }
@@ -79,7 +82,7 @@ export class LiveSession {
    */
   static async rebuild(record: SessionRecord, host: LiveSessionHost): Promise<LiveSession> {
     const session = await LiveSession.open(record.id, record.protocolVersion, host);
-    const init = await session.request('initialize', record.initialize);
+    const init = await session.initialize(record.initialize);
     if (init.error !== undefined) {
       await session.close();
       throw new Error(`replayed initialize failed: ${JSON.stringify(init.error)}`);
@@ -89,9 +92,14 @@ export class LiveSession {
     return session;
   }
 
-  /** Sends a request of the gateway's own (replay, initialize) and resolves with the answer, or a timeout error. */
+  /** Sends a request of the gateway's own (a replay) and resolves with the answer, or a timeout error. */
   request(method: string, params: unknown): Promise<OutboundMessage> {
     return this.channel.call(method, params);
+  }
+
+  /** The first request of a connection: it may also wait for the server to start. */
+  initialize(params: unknown): Promise<OutboundMessage> {
+    return this.channel.call('initialize', params, this.host.startTimeoutMs);
   }
 
   /** Nothing in progress: the cache may close it without anyone noticing. */

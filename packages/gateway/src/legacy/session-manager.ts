@@ -25,6 +25,8 @@ export interface SessionManagerOptions {
   /** `lazy`: a new session gets no live server until a request needs one. */
   readonly init: 'lazy' | 'eager';
   readonly handlerTimeoutMs: number;
+  /** How long a new connection may take to answer `initialize`. */
+  readonly startTimeoutMs: number;
   readonly error: (error: Error, sessionId: string) => void;
   /** @default Date.now */
   readonly now?: () => number;
@@ -69,6 +71,7 @@ export class SessionManager {
     this.host = {
       server: options.server,
       handlerTimeoutMs: options.handlerTimeoutMs,
+      startTimeoutMs: options.startTimeoutMs,
       budget: options.budget,
       now: this.now,
       events: options.events,
@@ -119,7 +122,7 @@ export class SessionManager {
   private async start(initializeParams: unknown, session: LiveSession | undefined): Promise<CreateOutcome> {
     // 128 bits from the CSPRNG: a session id is a bearer of the session (MCP security best practices).
     const id = session?.id ?? randomBytes(16).toString('base64url');
-    const response = session === undefined ? await this.initializeAnswer(initializeParams) : await session.request('initialize', initializeParams);
+    const response = session === undefined ? await this.initializeAnswer(initializeParams) : await session.initialize(initializeParams);
     const result = response.result as { protocolVersion?: unknown } | undefined;
     if (response.error !== undefined || typeof result?.protocolVersion !== 'string') {
       await session?.close();
@@ -297,7 +300,7 @@ export class SessionManager {
       answer = (async () => {
         const probe = await LiveSession.open('initialize-probe', undefined, this.host);
         try {
-          return await probe.request('initialize', params);
+          return await probe.initialize(params);
         } finally {
           await probe.close();
         }

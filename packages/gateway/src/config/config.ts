@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { ConfigError } from './config-error.js';
+import { type ServerSpec, serverSpecsOf } from './server-specs.js';
 import { createHash } from 'node:crypto';
 
 /**
@@ -11,8 +13,16 @@ export interface GatewayConfig {
   readonly port: number;
   /** @default '0.0.0.0' */
   readonly host: string;
-  /** Path of a module whose default export is an McpServer factory; `undefined` means the built-in demo. */
-  readonly mcpServer: string | undefined;
+  /** The hosted servers (MCP_SERVER, MCP_SERVER_COMMAND, MCP_SERVER_URL or MCP_SERVERS; the built-in demo when none). */
+  readonly servers: readonly ServerSpec[];
+  /** @default 8 (stdio children at once per hosted server: one per live legacy session, plus the 2026-07-28 pool) */
+  readonly maxChildren: number;
+  /** @default 60000 (60 s for a stdio child to start and answer initialize; npx may download it first) */
+  readonly childStartTimeoutMs: number;
+  /** @default 3000 (3 s from closing a child's stdin to SIGKILL, SIGTERM in between: a drain ends within ECS's 30 s stopTimeout) */
+  readonly childStopGraceMs: number;
+  /** @default 2 (connections that serve 2026-07-28 requests for a server that speaks only the 2025 era) */
+  readonly modernPoolSize: number;
   /** @default 'memory' */
   readonly sessionStore: 'memory';
   /** @default 'info' */
@@ -88,16 +98,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    readonly value: string,
-    readonly accepted: string,
-  ) {
-    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${accepted}`);
-  }
-}
+export { ConfigError };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -107,6 +108,16 @@ export const CONFIG_VARIABLES = {
   PORT: '8080',
   HOST: '0.0.0.0',
   MCP_SERVER: '',
+  MCP_SERVER_COMMAND: '',
+  MCP_SERVER_CWD: '',
+  MCP_SERVER_ENV: '',
+  MCP_SERVER_URL: '',
+  MCP_SERVER_HEADERS: '',
+  MCP_SERVERS: '',
+  MAX_CHILDREN: '8',
+  CHILD_START_TIMEOUT_MS: '60000',
+  CHILD_STOP_GRACE_MS: '3000',
+  MODERN_POOL_SIZE: '2',
   SESSION_STORE: 'memory',
   LOG_LEVEL: 'info',
   KEEP_ALIVE_TIMEOUT_MS: '125000',
@@ -177,6 +188,15 @@ export function loadConfig(env: Env): GatewayConfig {
   if (requestTimeoutMs !== 0 && requestTimeoutMs < headersTimeoutMs) {
     throw new ConfigError('REQUEST_TIMEOUT_MS', String(requestTimeoutMs), `0 (off) or at least HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
   }
+  const maxChildren = integer('MAX_CHILDREN', 1, 10_000);
+  const modernPoolSize = integer('MODERN_POOL_SIZE', 1, 1000);
+  if (maxChildren <= modernPoolSize) {
+    throw new ConfigError(
+      'MAX_CHILDREN',
+      String(maxChildren),
+      `more than MODERN_POOL_SIZE (${modernPoolSize}): a stdio server needs children for its sessions besides its 2026-07-28 pool`,
+    );
+  }
   const origins = list('ALLOWED_ORIGINS');
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
@@ -185,13 +205,16 @@ export function loadConfig(env: Env): GatewayConfig {
   }
   const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
   const port = integer('PORT', 0, 65_535);
-  const mcpServer = read('MCP_SERVER');
   const taskHeader = oneOf('TASK_HEADER', ['on', 'off']);
 
   return Object.freeze({
     port,
     host,
-    mcpServer: mcpServer === '' ? undefined : mcpServer,
+    servers: Object.freeze(serverSpecsOf(env)),
+    maxChildren,
+    childStartTimeoutMs: integer('CHILD_START_TIMEOUT_MS', 100, 3_600_000),
+    childStopGraceMs: integer('CHILD_STOP_GRACE_MS', 0, 600_000),
+    modernPoolSize,
     sessionStore: oneOf('SESSION_STORE', ['memory'] as const),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS),
     keepAliveTimeoutMs,

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
-    assert.equal(config.mcpServer, undefined);
+    assert.deepEqual(config.servers, [{ name: 'default', isDefault: true, paths: ['/mcp'], source: { kind: 'demo' }, limits: {} }]);
     assert.equal(config.sessionStore, 'memory');
     assert.equal(config.keepAliveTimeoutMs, 125_000);
     assert.equal(config.headersTimeoutMs, 20_000);
