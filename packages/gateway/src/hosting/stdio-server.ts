@@ -72,9 +72,11 @@ export class StdioServer implements HostedServer {
       if (this.failures.length > FAILURES_FOR_PROBLEM) this.failures.shift();
     };
     try {
-      const connection = await StdioConnection.start(this.options, { ...events, closed: (reason) => (failed(reason), events.closed(reason)) }, tag, () =>
-        this.children.delete(connection),
-      );
+      const closed = (reason: string): void => {
+        failed(reason);
+        events.closed(reason);
+      };
+      const connection = await StdioConnection.start(this.options, { ...events, closed }, tag, () => this.children.delete(connection));
       this.children.add(connection);
       return connection;
     } catch (error) {
