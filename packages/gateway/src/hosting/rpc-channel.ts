@@ -213,9 +213,10 @@ export class RpcChannel {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     this.events.error(new Error(`${entry.method} did not answer within ${deadlineMs} ms`));
-    this.connection?.stalled?.(Date.now() - deadlineMs);
     this.cancel(id, 'timed out');
     entry.sink.deliver({ jsonrpc: '2.0', id: entry.clientId, error: gatewayError('HANDLER_TIMEOUT') });
+    // A server that has said nothing since is hung, not slow: the connection may end, and the next request starts anew.
+    this.connection?.stalled?.(Date.now() - deadlineMs);
   }
 
   private settle(id: number, entry: Pending): void {
