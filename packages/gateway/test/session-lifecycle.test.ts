@@ -1,7 +1,16 @@
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { initializeSession, LEGACY_HEADERS, postJson, sseMessages, startTestGateway, type TestGateway } from './harness.js';
+import {
+  type ClockedStore,
+  clockedStore,
+  eventually,
+  initializeSession,
+  LEGACY_HEADERS,
+  postJson,
+  sseMessages,
+  startTestGateway,
+  type TestGateway,
+} from './harness.js';
 import { internalsOf } from '../src/gateway.js';
 
 async function callTool(
@@ -24,10 +33,16 @@ async function messagesOf(response: Response): Promise<Record<string, unknown>[]
   return [JSON.parse(text) as Record<string, unknown>];
 }
 
+/** The session TTL of the store the tests move by hand. */
+const SESSION_TTL_MS = 1000;
+
 describe('legacy session lifecycle', () => {
+  // Live servers stay until a test evicts them (the default idle time is a minute); sessions expire when a test moves the store's clock.
   let gw: TestGateway;
+  let clock: ClockedStore;
   before(async () => {
-    gw = await startTestGateway({ SESSION_IDLE_TTL_MS: '1000', LIVE_SERVER_IDLE_MS: '200', MAX_SESSIONS: '50' });
+    clock = clockedStore({ idleTtlMs: SESSION_TTL_MS, maxSessions: 50 });
+    gw = await startTestGateway({}, { store: clock.store });
   });
   after(() => gw.close());
 
@@ -45,9 +60,13 @@ describe('legacy session lifecycle', () => {
     assert.equal((await callTool(gw.url, fresh, 2, 'echo', { text: 'x' })).status, 200);
   });
 
-  it('answers 404 once the idle TTL has passed, and a new initialize works', async () => {
+  it('serves a session idle for exactly its TTL, answers 404 once the TTL has passed, and a new initialize works', async () => {
     const sessionId = await initializeSession(gw.url);
-    await sleep(1300);
+    clock.advance(SESSION_TTL_MS);
+    const kept = await callTool(gw.url, sessionId, 2, 'echo', { text: 'x' });
+    assert.equal(kept.status, 200);
+    await kept.text();
+    clock.advance(SESSION_TTL_MS + 1);
     const expired = await callTool(gw.url, sessionId, 2, 'echo', { text: 'x' });
     assert.equal(expired.status, 404);
     await expired.text();
@@ -111,12 +130,16 @@ describe('legacy session lifecycle', () => {
     assert.match(rest, /sampled/);
   });
 
-  it('evicts idle live servers on its own and serves their sessions again', async () => {
-    const sessionId = await initializeSession(gw.url);
-    const deadline = Date.now() + 5000;
-    while (internalsOf(gw.gateway).sessions.liveCount > 0 && Date.now() < deadline) await sleep(50);
-    assert.equal(internalsOf(gw.gateway).sessions.liveCount, 0);
-    const response = await callTool(gw.url, sessionId, 2, 'echo', { text: 'back' });
+  // On the wall clock: this is the sweeper's own timer at work (the boundaries are in session-manager.test.ts, on a fake clock).
+  it('evicts idle live servers on its own and serves their sessions again', async (t) => {
+    const idle = await startTestGateway({ LIVE_SERVER_IDLE_MS: '200' });
+    t.after(() => idle.close());
+    const sessionId = await initializeSession(idle.url);
+    const built = await callTool(idle.url, sessionId, 2, 'echo', { text: 'built' });
+    await built.text();
+    assert.equal(internalsOf(idle.gateway).sessions.liveCount, 1);
+    await eventually(() => internalsOf(idle.gateway).sessions.liveCount === 0, 'the idle live server to be evicted');
+    const response = await callTool(idle.url, sessionId, 3, 'echo', { text: 'back' });
     assert.equal(response.status, 200);
     assert.match(await response.text(), /back/);
   });
@@ -138,7 +161,8 @@ describe('legacy session lifecycle', () => {
       const seen = sseMessages(text.slice(0, text.lastIndexOf('\n\n') + 2));
       const lastId = seen.at(-1)?.id;
       assert.ok(lastId);
-      await sleep(250);
+      // The call finishes while nobody listens: its events must wait for the resume.
+      await eventually(() => internalsOf(gw.gateway).sessions.pendingRequests === 0, 'the tool call to finish');
       if (evicted) assert.equal(internalsOf(gw.gateway).sessions.evict(sessionId), true, 'the call has finished: its server may go');
       const resumed = await fetch(gw.url, {
         method: 'GET',
@@ -170,7 +194,7 @@ describe('legacy session lifecycle', () => {
   it('answers a request still running when its session is deleted, instead of leaving it hanging', async () => {
     const sessionId = await initializeSession(gw.url);
     const pending = callTool(gw.url, sessionId, 2, 'slow', { ms: 5000 });
-    await sleep(100);
+    await eventually(() => internalsOf(gw.gateway).sessions.pendingRequests > 0, 'the slow call to reach the server');
     const deleted = await fetch(gw.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
     assert.equal(deleted.status, 200);
     const answer = (await (await pending).json()) as { id: number; error?: { code: number; data?: { code?: string } } };
@@ -178,15 +202,14 @@ describe('legacy session lifecycle', () => {
     assert.equal(answer.error?.code, -32000);
   });
 
-  it('counts a session whose TTL has passed as gone when it decides the limit', async () => {
-    const limited = await startTestGateway({ MAX_SESSIONS: '1', SESSION_IDLE_TTL_MS: '1000' });
-    try {
-      await initializeSession(limited.url);
-      await sleep(1300);
-      await initializeSession(limited.url);
-    } finally {
-      await limited.close();
-    }
+  it('counts a session whose TTL has passed as gone when it decides the limit', async (t) => {
+    const limitedClock = clockedStore({ idleTtlMs: SESSION_TTL_MS, maxSessions: 1 });
+    const limited = await startTestGateway({}, { store: limitedClock.store });
+    t.after(() => limited.close());
+    await initializeSession(limited.url);
+    await assert.rejects(initializeSession(limited.url), /initialize failed with 503/, 'the one session is live: the limit holds');
+    limitedClock.advance(SESSION_TTL_MS + 1);
+    await initializeSession(limited.url);
   });
 
   it('refuses a second standalone GET stream with 409 and delivers notifications on the first', async () => {
