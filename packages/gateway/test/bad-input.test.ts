@@ -279,13 +279,10 @@ describe('Host and Origin', () => {
     assert.match(answer, /FORBIDDEN_HOST/);
   });
 
-  it('takes configured allowlists', async () => {
+  it('takes configured allowlists', async (t) => {
     const custom = await startTestGateway({ ALLOWED_ORIGINS: 'https://agents.example.com' });
-    try {
-      assert.equal((await post(custom.url, initialize, { origin: 'https://agents.example.com' })).status, 200);
-      await expectError(await post(custom.url, initialize, { origin: 'http://localhost:3000' }), 403, -32000);
-    } finally {
-      await custom.close();
-    }
+    t.after(() => custom.close());
+    assert.equal((await post(custom.url, initialize, { origin: 'https://agents.example.com' })).status, 200);
+    await expectError(await post(custom.url, initialize, { origin: 'http://localhost:3000' }), 403, -32000);
   });
 });

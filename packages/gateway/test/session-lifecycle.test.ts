@@ -237,77 +237,62 @@ describe('legacy session lifecycle', () => {
 });
 
 describe('session start', () => {
-  it('lazy (default): initialize builds no server; the first request that needs one does', async () => {
+  it('lazy (default): initialize builds no server; the first request that needs one does', async (t) => {
     const gw = await startTestGateway();
-    try {
-      const sessionId = await initializeSession(gw.url);
-      assert.equal(internalsOf(gw.gateway).sessions.liveCount, 0);
-      const answer = await callTool(gw.url, sessionId, 2, 'echo', { text: 'built now' });
-      assert.match(await answer.text(), /built now/);
-      assert.equal(internalsOf(gw.gateway).sessions.liveCount, 1);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    assert.equal(internalsOf(gw.gateway).sessions.liveCount, 0);
+    const answer = await callTool(gw.url, sessionId, 2, 'echo', { text: 'built now' });
+    assert.match(await answer.text(), /built now/);
+    assert.equal(internalsOf(gw.gateway).sessions.liveCount, 1);
   });
 
-  it("lazy: initialize params the server would refuse get the server's own error, and no session", async () => {
+  it("lazy: initialize params the server would refuse get the server's own error, and no session", async (t) => {
     const gw = await startTestGateway();
-    try {
-      await initializeSession(gw.url);
-      const response = await fetch(gw.url, {
-        method: 'POST',
-        headers: LEGACY_HEADERS,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25' } }),
-      });
-      assert.equal(response.headers.get('mcp-session-id'), null);
-      const body = (await response.json()) as { id: number; error?: { code: number; message: string } };
-      assert.equal(body.id, 1);
-      assert.ok(body.error !== undefined && body.error.code < 0, JSON.stringify(body));
-      assert.equal(await internalsOf(gw.gateway).sessions.count(), 1);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    await initializeSession(gw.url);
+    const response = await fetch(gw.url, {
+      method: 'POST',
+      headers: LEGACY_HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25' } }),
+    });
+    assert.equal(response.headers.get('mcp-session-id'), null);
+    const body = (await response.json()) as { id: number; error?: { code: number; message: string } };
+    assert.equal(body.id, 1);
+    assert.ok(body.error !== undefined && body.error.code < 0, JSON.stringify(body));
+    assert.equal(await internalsOf(gw.gateway).sessions.count(), 1);
   });
 
-  it('eager: initialize builds the server at once', async () => {
+  it('eager: initialize builds the server at once', async (t) => {
     const gw = await startTestGateway({ SESSION_INIT: 'eager' });
-    try {
-      const sessionId = await initializeSession(gw.url);
-      assert.equal(internalsOf(gw.gateway).sessions.liveCount, 1);
-      assert.match(await (await callTool(gw.url, sessionId, 2, 'echo', { text: 'eager' })).text(), /eager/);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    assert.equal(internalsOf(gw.gateway).sessions.liveCount, 1);
+    assert.match(await (await callTool(gw.url, sessionId, 2, 'echo', { text: 'eager' })).text(), /eager/);
   });
 });
 
 describe('bounded event store', () => {
-  it('refuses a resume whose events were already dropped (400), rather than losing them silently', async () => {
+  it('refuses a resume whose events were already dropped (400), rather than losing them silently', async (t) => {
     const gw = await startTestGateway({ EVENT_STORE_SIZE: '2' });
-    try {
-      const sessionId = await initializeSession(gw.url);
-      const response = await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } });
-      const text = await response.text();
-      const prime = /id: ([^\n]+\.0)\n/.exec(text)?.[1];
-      assert.ok(prime, text);
-      const resumed = await fetch(gw.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': prime } });
-      assert.equal(resumed.status, 400);
-      assert.equal(((await resumed.json()) as { error: { data: { code: string } } }).error.data.code, 'EVENT_GAP');
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    const response = await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } });
+    const text = await response.text();
+    const prime = /id: ([^\n]+\.0)\n/.exec(text)?.[1];
+    assert.ok(prime, text);
+    const resumed = await fetch(gw.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': prime } });
+    assert.equal(resumed.status, 400);
+    assert.equal(((await resumed.json()) as { error: { data: { code: string } } }).error.data.code, 'EVENT_GAP');
   });
 
-  it('issues no event ids when resumption is off', async () => {
+  it('issues no event ids when resumption is off', async (t) => {
     const gw = await startTestGateway({ EVENT_STORE_SIZE: '0' });
-    try {
-      const sessionId = await initializeSession(gw.url);
-      const text = await (await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } })).text();
-      assert.match(text, /notifications\/progress/);
-      assert.doesNotMatch(text, /^id: /m);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    const text = await (await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } })).text();
+    assert.match(text, /notifications\/progress/);
+    assert.doesNotMatch(text, /^id: /m);
   });
 });
 
