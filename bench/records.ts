@@ -71,6 +71,17 @@ export interface HeapRecord {
   result?: LoadResult;
   error?: string;
 }
+/** Heap per session by what the session holds (figures/session-memory.ts), and the cap that bounds how many there can be. */
+export interface MemoryRecord {
+  kind: string;
+  sessions: number;
+  heapPerSession?: number;
+  rssPerSession?: number;
+  /** The variable that bounds how many such sessions one process holds, and its default. */
+  capVariable: string;
+  capCount: number;
+  error?: string;
+}
 export interface InitRecord {
   target: TargetName;
   initsPerSec?: number;
@@ -96,6 +107,7 @@ export interface FigureRecords {
   throughput: CallRecord[];
   latency: LatencyRecord[];
   heap: HeapRecord[];
+  memory: MemoryRecord[];
   inits: InitRecord[];
   starts: StartRecord[];
 }

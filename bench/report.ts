@@ -15,7 +15,7 @@ function naNotes(rows: Array<{ label: string; error?: string | undefined }>): st
 }
 
 export function printReport(options: BenchOptions, records: FigureRecords, goals: GoalRecord[], warnings: string[]): void {
-  const { throughput, latency, heap, inits, starts } = records;
+  const { throughput, latency, heap, memory, inits, starts } = records;
   const out: string[] = [];
   const ceiling = plainEchoRun(throughput);
 
@@ -111,6 +111,32 @@ export function printReport(options: BenchOptions, records: FigureRecords, goals
       ),
     );
     out.push(...naNotes(heap.map((record) => ({ label: record.target, error: record.error }))));
+  }
+
+  if (memory.length > 0) {
+    const idle = heap.find((record) => record.target === 'gateway')?.heapPerSession;
+    out.push('\ngateway heap per session by what it holds, and at the default cap on how many a process holds (heap after gc, fresh process each)');
+    out.push(
+      renderTable(
+        ['session holds', 'sessions', 'heap B/session', 'rss B/session', 'cap', 'heap MB at cap'],
+        [
+          ...(idle === undefined ? [] : [['a record only (idle)', '', fmtInt(idle), '', 'MAX_SESSIONS 10000', fmtMs((idle * 10_000) / 1048576, 1)]]),
+          ...memory.map((record) =>
+            record.heapPerSession === undefined
+              ? [record.kind, fmtInt(record.sessions), 'n/a', '', '', '']
+              : [
+                  record.kind,
+                  fmtInt(record.sessions),
+                  fmtInt(record.heapPerSession),
+                  fmtInt(record.rssPerSession),
+                  `${record.capVariable} ${fmtInt(record.capCount)}`,
+                  fmtMs((record.heapPerSession * record.capCount) / 1048576, 1),
+                ],
+          ),
+        ],
+      ),
+    );
+    out.push(...naNotes(memory.map((record) => ({ label: record.kind, error: record.error }))));
   }
 
   const v1Inits = inits.find((record) => record.target === 'sdk-v1-express')?.initsPerSec;

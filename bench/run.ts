@@ -7,6 +7,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heapFigures } from './figures/session-heap.js';
+import { memoryFigures } from './figures/session-memory.js';
 import { initFigures } from './figures/session-inits.js';
 import { startFigures } from './figures/start-time.js';
 import { toolCallFigures } from './figures/tool-calls.js';
@@ -54,10 +55,11 @@ async function main(): Promise<void> {
   const { throughput, latency } =
     figures.has('throughput') || figures.has('latency') ? await toolCallFigures(harness, targets, figures) : { throughput: [], latency: [] };
   const heap = figures.has('heap') ? await heapFigures(harness, targets) : [];
+  const memory = figures.has('memory') && targets.has('gateway') ? await memoryFigures(harness) : [];
   const inits = figures.has('inits') ? await initFigures(harness, targets) : [];
   const starts = figures.has('start') ? await startFigures(harness, targets) : [];
 
-  const records: FigureRecords = { throughput, latency, heap, inits, starts };
+  const records: FigureRecords = { throughput, latency, heap, memory, inits, starts };
   const goals = judgeGoals(records);
   printReport(options, records, goals, harness.warnings);
   const results: Results = {
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     throughput,
     latency,
     heap,
+    memory,
     inits,
     starts,
     goals,

@@ -6,7 +6,7 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { DeploymentConfig } from './deployment-config.js';
 import { McpFargateError } from './errors.js';
-import { McpFargateStack, McpImageRepositoryStack } from './mcp-fargate-stack.js';
+import { McpFargateStack, McpImageRepositoryStack, tagStack } from './mcp-fargate-stack.js';
 
 const require = createRequire(import.meta.url);
 
@@ -78,6 +78,7 @@ export function createMcpFargateApp(config: DeploymentConfig, options: McpFargat
   const repositoryStack = config.image.createRepository
     ? new McpImageRepositoryStack(app, `${config.stackName}-repository`, {
         env,
+        terminationProtection: config.deletionProtection,
         description: `ECR repository for the ${config.serviceName} MCP image (mcp-fargate)`,
         repositoryName: config.image.repositoryName,
         keepImages: config.image.keepImages,
@@ -88,7 +89,10 @@ export function createMcpFargateApp(config: DeploymentConfig, options: McpFargat
     description: `${config.serviceName}: an MCP server on ECS Fargate behind an Application Load Balancer (mcp-fargate)`,
     config,
   });
-  if (repositoryStack !== undefined) serviceStack.addStackDependency(repositoryStack, 'the image is pulled from this repository');
+  if (repositoryStack !== undefined) {
+    tagStack(repositoryStack, config);
+    serviceStack.addStackDependency(repositoryStack, 'the image is pulled from this repository');
+  }
   return { app, repositoryStack, serviceStack };
 }
 

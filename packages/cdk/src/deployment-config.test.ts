@@ -37,7 +37,9 @@ describe('deployment config', () => {
     assert.deepEqual(config.secrets.GITHUB_TOKEN?.jsonKey, 'token');
     assert.equal(config.loadBalancer.scheme, 'internet-facing');
     assert.deepEqual(config.stickiness, { type: 'lb-cookie', durationSeconds: 86400 });
-    assert.deepEqual(config.network, { egress: 'nat', maxAzs: 2, natGateways: 2 });
+    assert.deepEqual(config.network, { egress: 'nat', maxAzs: 2, natGateways: 2, egressRules: [] });
+    assert.equal(config.sessionStore, 'memory');
+    assert.equal(config.alarms.snsTopicArn, 'arn:aws:sns:eu-west-1:123456789012:mcp-alarms', 'the example shows how alarms reach a person');
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.loadBalancer));
   });
 
@@ -45,13 +47,21 @@ describe('deployment config', () => {
     const config = parseDeploymentConfig({
       serviceName: 'mcp',
       image: { repositoryName: 'mcp', digest: `sha256:${'a'.repeat(64)}` },
-      loadBalancer: { insecureHttpForTesting: true },
+      loadBalancer: { scheme: 'internal', insecureHttpForTesting: true },
     });
     assert.deepEqual(config.task, { cpu: 512, memoryMiB: 1024, architecture: 'arm64' });
     assert.equal(config.image.createRepository, true);
-    assert.deepEqual(config.network, { egress: 'nat', natGateways: undefined, maxAzs: undefined });
+    assert.deepEqual(config.network, { egress: 'nat', natGateways: undefined, maxAzs: undefined, egressRules: [] });
     assert.equal(config.logs.retentionDays, 30);
     assert.equal(config.stickiness, undefined);
+    assert.equal(config.sessionStore, 'memory');
+    assert.equal(config.deletionProtection, true);
+    assert.equal(config.containerInsights, 'enabled');
+    assert.deepEqual(config.tags, {});
+    assert.deepEqual(
+      [config.loadBalancer.allowUnauthenticatedPublicAccess, config.loadBalancer.httpRedirect, config.loadBalancer.allowedCidrs],
+      [false, false, []],
+    );
   });
 
   test('WHEN the file is not JSON THEN the error names the file', () => {
@@ -67,14 +77,41 @@ describe('deployment config', () => {
     );
   });
 
-  test('WHEN a field is unknown (a typo) THEN it is an error listing the known fields', () => {
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.loadBalancer.sheme = 'internal'), 'loadBalancer.sheme is not a known field', 'scheme');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.servicename = 'x'), 'servicename is not a known field');
+  test('WHEN a field is unknown (a typo) THEN it is an error naming the closest known field and listing them all', () => {
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.loadBalancer.sheme = 'internal'),
+      'loadBalancer.sheme is not a known field of loadBalancer (did you mean "scheme"?); known: scheme, certificateArn',
+    );
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.servicename = 'x'), 'servicename is not a known field of the top level (did you mean "serviceName"?)');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.task.arch = 'arm64'), 'task.arch is not a known field of task (did you mean "architecture"?)');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.secrets.GITHUB_TOKEN.jsonKy = 'token'), 'secrets.GITHUB_TOKEN.jsonKy', '(did you mean "jsonKey"?)');
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.stickiness.cookie = 'x'),
+      'stickiness.cookie is not a known field of stickiness; known: type, durationSeconds',
+    );
+  });
+
+  test('WHEN an unknown field resembles no known one THEN no guess is offered', () => {
+    assert.throws(
+      () => parseDeploymentConfig(withPatch((c) => (c.loadBalancer.wafAclArn = 'x'))),
+      (error: unknown) =>
+        error instanceof McpFargateError && error.message.includes('loadBalancer.wafAclArn is not a known field') && !error.message.includes('did you mean'),
+    );
   });
 
   test('WHEN required fields are missing or mistyped THEN each is named', () => {
     rejects('MCPF_CDK_CONFIG_INVALID', (c) => delete c.serviceName, 'serviceName is required');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.task.cpu = '512'), 'task.cpu must be a number, got "512"');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.task.memoryMiB = '1024'), 'task.memoryMiB must be a number, got "1024"');
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.loadBalancer.insecureHttpForTesting = 'yes'),
+      'loadBalancer.insecureHttpForTesting must be true or false, got "yes"',
+    );
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.secrets.GITHUB_TOKEN = 42), 'secrets.GITHUB_TOKEN must be a string or a JSON object, got 42');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.account = '1234'), 'account must be a 12-digit AWS account id, got "1234"');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.stickiness = { type: 'sticky' }), 'stickiness.type must be one of "off", "lb-cookie"', 'got "sticky"');
     rejects(
       'MCPF_CDK_CONFIG_INVALID',
       (c) => (c.loadBalancer.scheme = 'public'),
@@ -89,12 +126,84 @@ describe('deployment config', () => {
 
   test('WHEN cpu/memory, HTTPS, stickiness or a secret key are wrong THEN the shared rules report them', () => {
     rejects('MCPF_CDK_TASK_SIZE_INVALID', (c) => (c.task.memoryMiB = 512), 'task.memoryMiB 512 MiB');
+    rejects('MCPF_CDK_TASK_SIZE_INVALID', (c) => (c.task.cpu = '512'), 'task.cpu must be one of 256, 512, 1024', 'got "512"');
     rejects('MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED', (c) => delete c.loadBalancer.certificateArn, 'loadBalancer.certificateArn is required');
-    rejects('MCPF_CDK_STICKINESS_DURATION_INVALID', (c) => (c.stickiness.durationSeconds = 0), 'stickiness.durationSeconds');
+    rejects(
+      'MCPF_CDK_STICKINESS_DURATION_INVALID',
+      (c) => (c.stickiness.durationSeconds = 0),
+      'stickiness.durationSeconds must be an integer from 1 to 604800, got 0',
+    );
+    rejects(
+      'MCPF_CDK_NUMBER_OUT_OF_RANGE',
+      (c) => (c.loadBalancer.idleTimeoutSeconds = 5000),
+      'loadBalancer.idleTimeoutSeconds must be an integer from 1 to 4000, got 5000',
+    );
+    rejects(
+      'MCPF_CDK_CERTIFICATE_ARN_INVALID',
+      (c) => (c.loadBalancer.certificateArn = 'arn:aws:iam::123456789012:server-certificate/x'),
+      'loadBalancer.certificateArn',
+    );
     rejects('MCPF_CDK_SECRET_JSON_KEY_ON_STRING', (c) => (c.secrets.GITHUB_TOKEN.format = 'string'), 'secrets.GITHUB_TOKEN.jsonKey');
     rejects('MCPF_CDK_ENV_CARRIES_SECRET', (c) => (c.environment.DB_PASSWORD = 'hunter2'), 'environment.DB_PASSWORD');
     rejects('MCPF_CDK_LOG_RETENTION_INVALID', (c) => (c.logs.retentionDays = 31), 'logs.retentionDays', 'got 31');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.stickiness = { type: 'off', durationSeconds: 60 }), 'stickiness has durationSeconds');
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.stickiness = { type: 'off', durationSeconds: 60 }),
+      'stickiness.durationSeconds is not a known field of stickiness',
+    );
+  });
+
+  test('WHEN an internet-facing load balancer has no allowlist THEN the public opt-in is required (issue 8, item 3)', () => {
+    rejects(
+      'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
+      (c) => delete c.loadBalancer.allowedCidrs,
+      'loadBalancer.allowedCidrs or allowedPrefixListIds',
+      'allowUnauthenticatedPublicAccess',
+    );
+    rejects('MCPF_CDK_PUBLIC_ACCESS_CONFLICT', (c) => (c.loadBalancer.allowUnauthenticatedPublicAccess = true), 'limited to allowedCidrs');
+    assert.equal(
+      parseDeploymentConfig(
+        withPatch((c) => {
+          delete c.loadBalancer.allowedCidrs;
+          c.loadBalancer.allowUnauthenticatedPublicAccess = true;
+        }),
+      ).loadBalancer.allowUnauthenticatedPublicAccess,
+      true,
+    );
+  });
+
+  test('WHEN a certificate has no domain, or is in another region THEN it is refused (issue 8, item 4)', () => {
+    rejects('MCPF_CDK_DOMAIN_REQUIRED', (c) => delete c.loadBalancer.domainName, 'loadBalancer.domainName is required with certificateArn');
+    rejects(
+      'MCPF_CDK_CERTIFICATE_REGION_MISMATCH',
+      (c) => (c.loadBalancer.certificateArn = c.loadBalancer.certificateArn.replace(':eu-west-1:', ':us-east-1:')),
+      'is in us-east-1, but region is eu-west-1',
+    );
+  });
+
+  test('WHEN httpRedirect comes with plain HTTP, or app-cookie stickiness is asked for THEN it is refused', () => {
+    rejects(
+      'MCPF_CDK_HTTP_CONFLICT',
+      (c) => (c.loadBalancer = { insecureHttpForTesting: true, httpRedirect: true, scheme: 'internal' }),
+      'loadBalancer.insecureHttpForTesting serves plain HTTP',
+    );
+    rejects(
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.stickiness = { type: 'app-cookie', cookieName: 'x', durationSeconds: 60 }),
+      'stickiness.type must be one of "off", "lb-cookie", got "app-cookie"',
+    );
+  });
+
+  test('WHEN egress rules or tags are malformed THEN each is named', () => {
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.network.egressRules = [{ port: 5432 }]), 'network.egressRules[0] needs exactly one of cidr and prefixListId');
+    rejects('MCPF_CDK_CIDR_INVALID', (c) => (c.network.egressRules = [{ cidr: 'db', port: 5432 }]), 'network.egressRules[0].cidr');
+    rejects(
+      'MCPF_CDK_NUMBER_OUT_OF_RANGE',
+      (c) => (c.network.egressRules = [{ cidr: '10.0.0.0/8', port: 0 }]),
+      'network.egressRules[0].port must be an integer from 1 to 65535',
+    );
+    rejects('MCPF_CDK_TAG_INVALID', (c) => (c.tags = { 'aws:owner': 'x' }), 'tags.aws:owner');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.sessionStore = 'valkey'), 'sessionStore must be one of "memory", got "valkey"');
   });
 
   test('WHEN an existing VPC is named THEN new-VPC fields conflict and account/region are required', () => {
@@ -123,6 +232,41 @@ describe('deployment config', () => {
         assert.ok(error instanceof McpFargateError);
         assert.match(error.message, /has 3 problems/);
         for (const field of ['task.cpu', 'image.digest', 'loadBalancer.allowedCidrs[0]']) assert.ok(error.message.includes(field), field);
+        return true;
+      },
+    );
+  });
+
+  test('WHEN a field is malformed THEN the rules that read other fields still run, and one bad entry hides no other', () => {
+    assert.throws(
+      () =>
+        parseDeploymentConfig(
+          withPatch((c) => {
+            c.loadBalancer.sheme = 'internal'; // an unknown field in the object whose HTTPS rule must still run
+            delete c.loadBalancer.certificateArn;
+            c.secrets.BROKEN = 42;
+            c.secrets.GITHUB_TOKEN.format = 'string';
+            c.network = { vpcId: 'vpc-0123456789abcdef0', egress: 'nat' };
+            delete c.account;
+          }),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof McpFargateError);
+        const lines = error.message.split('\n').slice(1);
+        assert.equal(lines.length, 6, error.message);
+        for (const expected of [
+          'loadBalancer.sheme is not a known field',
+          'loadBalancer.certificateArn is required for HTTPS',
+          'secrets.BROKEN must be a string or a JSON object',
+          'secrets.GITHUB_TOKEN.jsonKey is "token", but the secret\'s value is a plain string',
+          'network.egress configures a new VPC',
+          'network.vpcId needs account and region',
+        ]) {
+          assert.ok(
+            lines.some((line) => line.includes(expected)),
+            `${expected} in:\n${error.message}`,
+          );
+        }
         return true;
       },
     );

@@ -1,81 +1,501 @@
 import { readFileSync } from 'node:fs';
-import { McpFargateError, show } from './errors.js';
-import { validateTaskSize } from './fargate-task-size.js';
+import * as z from 'zod';
+import { DEFAULTS, LIMITS } from './defaults.js';
+import type { ErrorCode } from './errors.js';
+import { ERROR_CODES, McpFargateError, show } from './errors.js';
+import { FARGATE_CPUS, FARGATE_MEMORY_MIB, validateTaskSize } from './fargate-task-size.js';
+import { CONSTRUCT_TAGS } from './service/props.js';
+import type { Range } from './validation.js';
 import {
   parseSecretReference,
   validateCertificateArn,
   validateCidr,
-  validateCookieName,
   validateDomainInZone,
   validateDomainName,
   validateEnvironmentName,
   validateImageDigest,
-  validateInteger,
   validateKmsKeyArn,
-  validateLogRetentionDays,
-  validateNumber,
   validatePlainEnvironment,
   validatePrefixListId,
   validateRepositoryName,
   validateSecretJsonKey,
   validateServiceName,
-  validateStickinessSeconds,
+  validateTag,
   validateTaskCounts,
+  LOG_RETENTION_DAYS,
+  STICKINESS_MAX_SECONDS,
 } from './validation.js';
 
-/** The deployment config file, `mcp-fargate.config.json`, after validation. Documented field by field in README.md. */
-export interface DeploymentConfig {
-  readonly serviceName: string;
-  readonly stackName: string;
-  readonly account?: string;
-  readonly region?: string;
-  readonly image: {
-    readonly repositoryName: string;
-    readonly createRepository: boolean;
-    readonly digest: string;
-    readonly keepImages?: number;
-  };
-  readonly task: { readonly cpu: number; readonly memoryMiB: number; readonly architecture: 'arm64' | 'x86_64' };
-  readonly scaling: {
-    readonly minTasks?: number;
-    readonly desiredTasks?: number;
-    readonly maxTasks?: number;
-    readonly targetCpuPercent?: number;
-    readonly requestsPerTarget?: number;
-  };
-  readonly environment: Readonly<Record<string, string>>;
-  readonly secrets: Readonly<Record<string, DeploymentConfigSecret>>;
-  readonly loadBalancer: {
-    readonly scheme: 'internet-facing' | 'internal';
-    readonly certificateArn?: string;
-    readonly domainName?: string;
-    readonly hostedZone?: { readonly id: string; readonly name: string };
-    readonly allowedCidrs: readonly string[];
-    readonly allowedPrefixListIds: readonly string[];
-    readonly insecureHttpForTesting: boolean;
-    readonly idleTimeoutSeconds?: number;
-  };
-  readonly stickiness?:
-    | { readonly type: 'off' }
-    | { readonly type: 'lb-cookie'; readonly durationSeconds: number }
-    | { readonly type: 'app-cookie'; readonly cookieName: string; readonly durationSeconds: number };
-  readonly network: { readonly egress: 'nat' | 'vpc-endpoints'; readonly natGateways?: number; readonly maxAzs?: number } | { readonly vpcId: string };
-  readonly logs: { readonly retentionDays: number };
-  readonly alarms: {
-    readonly snsTopicArn?: string;
-    readonly http5xxPerMinute?: number;
-    readonly latencyP99Seconds?: number;
-    readonly cpuPercent?: number;
-    readonly memoryPercent?: number;
+/*
+ * The deployment config file, `mcp-fargate.config.json`, as one zod schema: it validates the file, gives the parsed
+ * config its type, and generates the JSON Schema editors use (`mcp-fargate.config.schema.json`). Field types, ranges
+ * and formats are zod's; the rules the construct shares (digests, CIDRs, task sizes, ...) run inside the schema as
+ * refinements and keep their own error codes. Every problem in a file is reported in one run.
+ */
+
+/** Runs a shared rule inside the schema; its `McpFargateError` travels as the issue's message, code first. */
+function rule<T>(check: (value: T, report: (check: () => unknown) => void) => void) {
+  return (value: T, ctx: z.RefinementCtx<T>) => {
+    const report = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        if (!(error instanceof McpFargateError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message, input: value });
+      }
+    };
+    check(value, report);
   };
 }
 
-export interface DeploymentConfigSecret {
-  readonly secret: string;
-  readonly jsonKey?: string;
-  readonly format?: 'json' | 'string';
-  readonly kmsKeyArn?: string;
+/**
+ * An object-level rule runs only when the fields it reads (dotted paths) parsed, whatever happened to their siblings:
+ * zod would otherwise skip it whenever any field of the object has a problem, and the user would meet it only on the
+ * next run.
+ */
+function whenParsed(...fields: string[]): { when: (payload: z.core.ParsePayload) => boolean } {
+  const paths = fields.map((field) => field.split('.'));
+  return { when: (payload) => !payload.issues.some((issue) => paths.some((path) => path.every((key, i) => String(issue.path?.[i]) === key))) };
 }
+
+/**
+ * An integer in a range. Schema-level messages say what is accepted (`describeIssue` adds the field and the value),
+ * after the error code when it is not the generic one.
+ */
+function integer(range: Range, code?: ErrorCode) {
+  const accepted = `${code === undefined ? '' : `${code}: `}an integer from ${range.min} to ${range.max}`;
+  return z.int().min(range.min, { error: accepted }).max(range.max, { error: accepted });
+}
+
+function number(range: Range) {
+  const accepted = `a number from ${range.min} to ${range.max}`;
+  return z.number().min(range.min, { error: accepted }).max(range.max, { error: accepted });
+}
+
+/** One of a list of numbers, reported under `code`. */
+function oneOf(values: readonly number[], code: ErrorCode, unit: string) {
+  const [first, ...rest] = values;
+  if (first === undefined) throw new Error('oneOf needs values');
+  return z.literal([first, ...rest], { error: `${code}: one of ${values.join(', ')} ${unit}` });
+}
+
+/** A string matching `pattern`; `accepted` says what that is in words. */
+function matching(pattern: RegExp, accepted: string) {
+  return z.string().regex(pattern, { error: accepted });
+}
+
+const nonEmpty = () => z.string().min(1, { error: 'a non-empty string' });
+
+const IMAGE = z
+  .strictObject({
+    repositoryName: nonEmpty()
+      .describe('ECR repository name')
+      .superRefine(rule((name, report) => report(() => validateRepositoryName('image.repositoryName', name)))),
+    createRepository: z.boolean().default(true).describe('create the repository in its own stack; false: it exists already'),
+    digest: z
+      .string({
+        // A missing digest gets the construct's own error (and code): images are deployed pinned by digest.
+        error: (issue) => (issue.input === undefined ? messageOf(() => validateImageDigest('image.digest', undefined)) : undefined),
+      })
+      .describe('sha256:<64 hex> digest of the pushed image; tags such as latest are refused')
+      .superRefine(rule((digest, report) => report(() => validateImageDigest('image.digest', digest)))),
+    keepImages: integer(LIMITS.keepImages).optional().describe(`images the created repository keeps (default ${DEFAULTS.keepImages})`),
+  })
+  .superRefine(
+    rule((image, report) => {
+      if (!image.createRepository && image.keepImages !== undefined) {
+        report(() => fail('MCPF_CDK_CONFIG_INVALID', 'image.keepImages applies only to a repository the stack creates (createRepository: true)'));
+      }
+    }),
+    whenParsed('createRepository', 'keepImages'),
+  );
+
+const TASK = z
+  .strictObject({
+    cpu: oneOf(FARGATE_CPUS, 'MCPF_CDK_TASK_SIZE_INVALID', 'CPU units').default(DEFAULTS.cpu).describe('CPU units; with memoryMiB, a pair Fargate allows'),
+    memoryMiB: integer(FARGATE_MEMORY_MIB, 'MCPF_CDK_TASK_SIZE_INVALID')
+      .default(DEFAULTS.memoryLimitMiB)
+      .describe('memory in MiB; with cpu, a pair Fargate allows'),
+    architecture: z.enum(['arm64', 'x86_64']).default(DEFAULTS.cpuArchitecture).describe('CPU architecture; the image must be built for it'),
+  })
+  .superRefine(
+    rule((task, report) => report(() => validateTaskSize({ cpu: 'task.cpu', memory: 'task.memoryMiB' }, task.cpu, task.memoryMiB))),
+    whenParsed('cpu', 'memoryMiB'),
+  );
+
+const SCALING = z
+  .strictObject({
+    minTasks: integer(LIMITS.tasks).optional().describe(`fewest tasks (default ${DEFAULTS.minTasks})`),
+    desiredTasks: integer(LIMITS.tasks)
+      .optional()
+      .describe('tasks every deployment resets the count to; leave unset so deployments keep what autoscaling chose'),
+    maxTasks: integer({ min: 1, max: LIMITS.tasks.max }).optional().describe(`most tasks (default the larger of ${DEFAULTS.maxTasks} and minTasks)`),
+    targetCpuPercent: number(LIMITS.targetCpuUtilizationPercent)
+      .optional()
+      .describe(`CPU target tracking, percent (default ${DEFAULTS.targetCpuUtilizationPercent})`),
+    requestsPerTarget: integer(LIMITS.targetRequestsPerTarget)
+      .optional()
+      .describe(`ALB requests per target per minute (default ${DEFAULTS.targetRequestsPerTarget})`),
+  })
+  .superRefine(
+    rule((scaling, report) => {
+      const min = scaling.minTasks ?? DEFAULTS.minTasks;
+      const max = scaling.maxTasks ?? Math.max(DEFAULTS.maxTasks, min);
+      const fields = { min: 'scaling.minTasks', desired: 'scaling.desiredTasks', max: 'scaling.maxTasks' };
+      report(() => validateTaskCounts(fields, min, scaling.desiredTasks ?? min, max));
+    }),
+    whenParsed('minTasks', 'desiredTasks', 'maxTasks'),
+  );
+
+const ENVIRONMENT = z
+  .record(z.string(), z.string())
+  .describe('plain environment variables for the container; never credentials (use secrets)')
+  .superRefine(
+    rule((environment, report) => {
+      for (const [name, value] of Object.entries(environment)) report(() => validatePlainEnvironment('environment', name, value));
+    }),
+  );
+
+const SECRET = z.union([
+  z.string().describe('a Secrets Manager secret name or ARN'),
+  z.strictObject({
+    secret: nonEmpty().describe('a Secrets Manager secret name or ARN'),
+    jsonKey: z.string().optional().describe('key to read from a secret whose value is a JSON object'),
+    format: z.enum(['json', 'string']).optional().describe('whether the secret value is a JSON object or a plain string'),
+    kmsKeyArn: z.string().optional().describe('ARN of the customer managed KMS key that encrypts the secret'),
+  }),
+]);
+
+const SECRETS = z
+  .record(
+    z.string(),
+    SECRET.transform((spec) => (typeof spec === 'string' ? { secret: spec } : spec)),
+  )
+  .describe('environment variables that ECS fills from Secrets Manager when the task starts')
+  .superRefine(
+    (secrets, ctx) => {
+      // Each entry is checked on its own, so one malformed secret does not hide the problems of the others.
+      const malformed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
+      for (const [name, spec] of Object.entries(secrets)) {
+        if (malformed.has(name)) continue;
+        const field = `secrets.${name}`;
+        rule<typeof secrets>((_, report) => {
+          report(() => validateEnvironmentName('secrets', name));
+          report(() => parseSecretReference(`${field}.secret`, spec.secret));
+          report(() => validateSecretJsonKey(`${field}.jsonKey`, spec.jsonKey, spec.format));
+          const kmsKeyArn = spec.kmsKeyArn;
+          if (kmsKeyArn !== undefined) report(() => validateKmsKeyArn(`${field}.kmsKeyArn`, kmsKeyArn));
+        })(secrets, ctx);
+      }
+    },
+    { when: () => true },
+  );
+
+const LOAD_BALANCER = z
+  .strictObject({
+    scheme: z
+      .enum(['internet-facing', 'internal'])
+      .default(DEFAULTS.internetFacing ? 'internet-facing' : 'internal')
+      .describe('internal: reachable only from networks routed to the VPC'),
+    certificateArn: z
+      .string()
+      .optional()
+      .describe('ACM certificate for HTTPS')
+      .superRefine(rule((arn, report) => arn !== undefined && report(() => validateCertificateArn('loadBalancer.certificateArn', arn)))),
+    domainName: z
+      .string()
+      .optional()
+      .describe('the host of the MCP URL')
+      .superRefine(rule((name, report) => name !== undefined && report(() => validateDomainName('loadBalancer.domainName', name)))),
+    hostedZone: z
+      .strictObject({
+        id: matching(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+        name: nonEmpty(),
+      })
+      .optional()
+      .describe('Route 53 zone holding domainName: gets an alias record, and validates a new certificate by DNS'),
+    allowedCidrs: z
+      .array(z.string())
+      .default([])
+      .describe('CIDR blocks allowed to reach the load balancer')
+      .superRefine(
+        rule((cidrs, report) => {
+          for (const [i, cidr] of cidrs.entries()) report(() => validateCidr(`loadBalancer.allowedCidrs[${i}]`, cidr));
+        }),
+      ),
+    allowedPrefixListIds: z
+      .array(z.string())
+      .default([])
+      .describe('managed prefix lists allowed to reach the load balancer')
+      .superRefine(
+        rule((ids, report) => {
+          for (const [i, id] of ids.entries()) report(() => validatePrefixListId(`loadBalancer.allowedPrefixListIds[${i}]`, id));
+        }),
+      ),
+    allowUnauthenticatedPublicAccess: z
+      .boolean()
+      .default(false)
+      .describe('open an internet-facing load balancer to everyone: nothing authenticates MCP callers yet, so anyone with the URL can call the MCP'),
+    insecureHttpForTesting: z.boolean().default(false).describe('plain HTTP on port 80, no TLS: internal testing only'),
+    httpRedirect: z
+      .boolean()
+      .default(false)
+      .describe('also listen on port 80 and redirect to HTTPS, for browsers; a 301 turns an MCP POST into a GET, so MCP clients use https://'),
+    idleTimeoutSeconds: integer(LIMITS.idleTimeoutSeconds).optional().describe(`ALB idle timeout (default ${DEFAULTS.idleTimeoutSeconds})`),
+  })
+  .superRefine(
+    rule((lb, report) => {
+      if (lb.hostedZone === undefined) return;
+      const zone = lb.hostedZone.name;
+      if (lb.domainName === undefined) {
+        report(() => fail('MCPF_CDK_DOMAIN_REQUIRED', 'loadBalancer.hostedZone is given without loadBalancer.domainName; name the record to create'));
+      } else {
+        const domainName = lb.domainName;
+        report(() => validateDomainInZone('loadBalancer.domainName', domainName, zone));
+      }
+    }),
+    whenParsed('hostedZone', 'domainName'),
+  )
+  .superRefine(
+    rule((lb, report) => {
+      if (lb.insecureHttpForTesting && (lb.certificateArn !== undefined || lb.domainName !== undefined || lb.httpRedirect)) {
+        report(() =>
+          fail(
+            'MCPF_CDK_HTTP_CONFLICT',
+            'loadBalancer.insecureHttpForTesting serves plain HTTP and no HTTPS, so certificateArn, domainName and httpRedirect would go unused; drop one side',
+          ),
+        );
+      }
+      if (lb.certificateArn !== undefined && lb.domainName === undefined) {
+        report(() =>
+          fail(
+            'MCPF_CDK_DOMAIN_REQUIRED',
+            "loadBalancer.domainName is required with certificateArn: the MCP URL must name a host the certificate covers (the load balancer's own DNS name is on no certificate of yours)",
+          ),
+        );
+      }
+      if (!lb.insecureHttpForTesting && lb.certificateArn === undefined && lb.hostedZone === undefined) {
+        report(() =>
+          fail(
+            'MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED',
+            'loadBalancer.certificateArn is required for HTTPS: give an ACM certificate ARN, or domainName with hostedZone to create a ' +
+              'DNS-validated certificate (insecureHttpForTesting: true serves plain HTTP, for internal testing only)',
+          ),
+        );
+      }
+    }),
+    whenParsed('insecureHttpForTesting', 'certificateArn', 'domainName', 'hostedZone', 'httpRedirect'),
+  )
+  .superRefine(
+    rule((lb, report) => {
+      const allowlisted = lb.allowedCidrs.length > 0 || lb.allowedPrefixListIds.length > 0;
+      const internetFacing = lb.scheme === 'internet-facing';
+      if (internetFacing && !allowlisted && !lb.allowUnauthenticatedPublicAccess) {
+        report(() =>
+          fail(
+            'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
+            'loadBalancer.allowedCidrs or allowedPrefixListIds (the agent platform egress ranges) is required for an internet-facing load balancer, since ' +
+              'nothing authenticates MCP callers yet; or use scheme "internal", or set allowUnauthenticatedPublicAccess: true to accept that anyone who ' +
+              'finds the URL can call the MCP',
+          ),
+        );
+      }
+      if (lb.allowUnauthenticatedPublicAccess && (!internetFacing || allowlisted)) {
+        report(() =>
+          fail(
+            'MCPF_CDK_PUBLIC_ACCESS_CONFLICT',
+            `loadBalancer.allowUnauthenticatedPublicAccess opens an internet-facing load balancer to everyone, but this one is ${internetFacing ? 'limited to allowedCidrs/allowedPrefixListIds' : 'internal'}; drop it`,
+          ),
+        );
+      }
+    }),
+    whenParsed('scheme', 'allowedCidrs', 'allowedPrefixListIds', 'allowUnauthenticatedPublicAccess'),
+  );
+
+const stickinessSeconds = integer({ min: 1, max: STICKINESS_MAX_SECONDS }, 'MCPF_CDK_STICKINESS_DURATION_INVALID').describe(
+  'how long the ALB cookie pins a client to a task, in seconds (at most 7 days)',
+);
+
+const STICKINESS = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('off') }),
+    z.strictObject({ type: z.literal('lb-cookie'), durationSeconds: stickinessSeconds }),
+  ])
+  .describe(
+    `target group stickiness (default lb-cookie for ${DEFAULTS.stickinessSeconds} s); off only with one task while sessions live in memory. ` +
+      'There is no app-cookie type: the gateway sets no cookie of its own',
+  );
+
+const EGRESS_RULE = z.strictObject({
+  cidr: z.string().optional().describe('a CIDR block (this or prefixListId)'),
+  prefixListId: z.string().optional().describe('a managed prefix list id (this or cidr)'),
+  port: integer({ min: 1, max: 65535 }).describe('TCP port'),
+  description: z.string().optional(),
+});
+
+const NETWORK = z
+  .strictObject({
+    egress: z.enum(['nat', 'vpc-endpoints']).optional().describe('new VPC: NAT gateways, or VPC endpoints only (default nat)'),
+    natGateways: integer({ min: 1, max: LIMITS.maxAzs.max }).optional().describe('new VPC with egress nat: NAT gateways (default one per zone)'),
+    maxAzs: integer(LIMITS.maxAzs).optional().describe(`new VPC: Availability Zones (default ${DEFAULTS.maxAzs})`),
+    vpcId: matching(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as vpc-0123456789abcdef0')
+      .optional()
+      .describe('an existing VPC, looked up by the CDK CLI'),
+    egressRules: z
+      .array(EGRESS_RULE)
+      .default([])
+      .describe('destinations the tasks may connect to besides HTTPS (a database port); no other egress is allowed')
+      .superRefine(
+        rule((rules, report) => {
+          for (const [i, egressRule] of rules.entries()) {
+            const field = `network.egressRules[${i}]`;
+            if ((egressRule.cidr === undefined) === (egressRule.prefixListId === undefined)) {
+              report(() => fail('MCPF_CDK_CONFIG_INVALID', `${field} needs exactly one of cidr and prefixListId`));
+            }
+            const { cidr, prefixListId } = egressRule;
+            if (cidr !== undefined) report(() => validateCidr(`${field}.cidr`, cidr));
+            if (prefixListId !== undefined) report(() => validatePrefixListId(`${field}.prefixListId`, prefixListId));
+          }
+        }),
+      ),
+  })
+  .superRefine(
+    rule((network, report) => {
+      if (network.vpcId !== undefined) {
+        for (const key of ['egress', 'natGateways', 'maxAzs'] as const) {
+          if (network[key] !== undefined) {
+            report(() => fail('MCPF_CDK_VPC_CONFLICT', `network.${key} configures a new VPC, but network.vpcId names an existing one`));
+          }
+        }
+      } else if (network.natGateways !== undefined) {
+        const egress = network.egress ?? DEFAULTS.egress;
+        if (egress !== 'nat') report(() => fail('MCPF_CDK_VPC_CONFLICT', `network.natGateways needs egress "nat", but egress is "${egress}"`));
+        const maxAzs = network.maxAzs ?? DEFAULTS.maxAzs;
+        if (network.natGateways > maxAzs) {
+          report(() => fail('MCPF_CDK_NUMBER_OUT_OF_RANGE', `network.natGateways must be an integer from 1 to maxAzs (${maxAzs}), got ${network.natGateways}`));
+        }
+      }
+    }),
+    whenParsed('egress', 'natGateways', 'maxAzs', 'vpcId'),
+  );
+
+const LOGS = z.strictObject({
+  retentionDays: oneOf(LOG_RETENTION_DAYS, 'MCPF_CDK_LOG_RETENTION_INVALID', 'days')
+    .default(DEFAULTS.logRetentionDays)
+    .describe('retention of the container log group, in days'),
+});
+
+const ALARMS = z.strictObject({
+  snsTopicArn: matching(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN')
+    .optional()
+    .describe('topic the alarms notify (subscribe a person to it)'),
+  http5xxPerMinute: number(LIMITS.http5xxAlarmThreshold).optional().describe(`5xx a minute that count as a breach (default ${DEFAULTS.http5xxAlarmThreshold})`),
+  latencyP99Seconds: number(LIMITS.latencyP99AlarmSeconds)
+    .optional()
+    .describe(`p99 target response time that counts as a breach (default ${DEFAULTS.latencyP99AlarmSeconds})`),
+  cpuPercent: number(LIMITS.alarmPercent).optional().describe(`service CPU that counts as a breach (default ${DEFAULTS.cpuAlarmPercent})`),
+  memoryPercent: number(LIMITS.alarmPercent).optional().describe(`service memory that counts as a breach (default ${DEFAULTS.memoryAlarmPercent})`),
+});
+
+const DEPLOYMENT_CONFIG = z
+  .strictObject({
+    $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+    serviceName: nonEmpty()
+      .describe('ECS service name and the Service dimension of the metrics')
+      .superRefine(rule((name, report) => report(() => validateServiceName('serviceName', name)))),
+    stackName: matching(/^[A-Za-z][A-Za-z0-9-]{0,116}$/, 'a CloudFormation stack name (letters, digits, hyphens; starts with a letter)')
+      .optional()
+      .describe('service stack name (default McpFargate-<serviceName>); the repository stack is <stackName>-repository'),
+    account: matching(/^\d{12}$/, 'a 12-digit AWS account id')
+      .optional()
+      .describe('AWS account (default: the CDK CLI default account)'),
+    region: matching(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
+      .optional()
+      .describe('AWS region (default: AWS_REGION or CDK_DEFAULT_REGION)'),
+    deletionProtection: z
+      .boolean()
+      .default(DEFAULTS.deletionProtection)
+      .describe('termination protection on both stacks and deletion protection on the load balancer; false for stacks you destroy'),
+    tags: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('tags for both stacks and everything in them, beside mcp-fargate:service and mcp-fargate:stack')
+      .superRefine(
+        rule((tags, report) => {
+          for (const [key, value] of Object.entries(tags)) report(() => validateTag(`tags.${key}`, key, value, Object.values(CONSTRUCT_TAGS)));
+        }),
+      ),
+    image: IMAGE,
+    task: TASK.prefault({}),
+    scaling: SCALING.prefault({}),
+    environment: ENVIRONMENT.default({}),
+    sessionStore: z
+      .enum(['memory'])
+      .default(DEFAULTS.sessionStore)
+      .describe('where legacy MCP session records live (SESSION_STORE); memory: on the task that made them'),
+    secrets: SECRETS.default({}),
+    loadBalancer: LOAD_BALANCER.prefault({}),
+    stickiness: STICKINESS.optional(),
+    network: NETWORK.prefault({}),
+    logs: LOGS.prefault({}),
+    alarms: ALARMS.prefault({}),
+    containerInsights: z
+      .enum(['enabled', 'enhanced', 'disabled'])
+      .default(DEFAULTS.containerInsights)
+      .describe('CloudWatch Container Insights on the cluster; enhanced adds per-task and per-container metrics at a higher cost'),
+  })
+  .superRefine(
+    rule((config, report) => {
+      for (const name of Object.keys(config.secrets)) {
+        if (name in config.environment) {
+          report(() => fail('MCPF_CDK_CONFIG_INVALID', `secrets.${name} is also a plain environment variable; a name can only be one or the other`));
+        }
+      }
+    }),
+    whenParsed('secrets', 'environment'),
+  )
+  .superRefine(
+    rule((config, report) => {
+      if (config.network.vpcId !== undefined && (config.account === undefined || config.region === undefined)) {
+        report(() => fail('MCPF_CDK_CONFIG_INVALID', 'network.vpcId needs account and region in the config: the VPC is looked up in that account and region'));
+      }
+    }),
+    whenParsed('network.vpcId', 'account', 'region'),
+  )
+  .superRefine(
+    rule((config, report) => {
+      const arn = config.loadBalancer.certificateArn;
+      const certificateRegion = arn?.split(':')[3];
+      if (certificateRegion !== undefined && config.region !== undefined && certificateRegion !== config.region) {
+        report(() =>
+          fail(
+            'MCPF_CDK_CERTIFICATE_REGION_MISMATCH',
+            `loadBalancer.certificateArn is in ${certificateRegion}, but region is ${config.region}; an ALB can only use an ACM certificate from its own region`,
+          ),
+        );
+      }
+    }),
+    whenParsed('loadBalancer.certificateArn', 'region'),
+  )
+  .transform(({ $schema: _schema, network, ...config }) => ({
+    ...config,
+    stackName: config.stackName ?? `McpFargate-${config.serviceName}`,
+    network: {
+      ...(network.vpcId !== undefined
+        ? { vpcId: network.vpcId }
+        : { egress: network.egress ?? DEFAULTS.egress, natGateways: network.natGateways, maxAzs: network.maxAzs }),
+      // Exactly one of cidr and prefixListId is set: the schema checked it.
+      egressRules: network.egressRules.map(({ cidr, prefixListId, port, description }) =>
+        cidr !== undefined ? { cidr, port, description } : { prefixListId: prefixListId ?? '', port, description },
+      ),
+    },
+  }));
+
+type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** The deployment config file after validation, defaults filled in. Documented field by field in README.md. */
+export type DeploymentConfig = DeepReadonly<z.output<typeof DEPLOYMENT_CONFIG>>;
+export type DeploymentConfigSecret = DeploymentConfig['secrets'][string];
 
 /** Reads and validates a deployment config file. */
 export function loadDeploymentConfig(path: string): DeploymentConfig {
@@ -95,355 +515,194 @@ export function loadDeploymentConfig(path: string): DeploymentConfig {
 }
 
 /**
- * Validates a parsed deployment config. Every error names the file, the field and the value, and what would be
- * accepted; unknown fields are errors too (a typo must not silently fall back to a default).
+ * Validates a parsed deployment config. Every problem in the file is reported at once, each naming the file, the
+ * field, the value and what would be accepted; unknown fields are errors too (a typo must not silently fall back to a
+ * default), with the closest known field suggested. The error's code is the first problem's.
  */
 export function parseDeploymentConfig(json: unknown, source = 'mcp-fargate.config.json'): DeploymentConfig {
-  const r = new Reader(source);
-  const root = r.object('', json, [
-    '$schema',
-    'serviceName',
-    'stackName',
-    'account',
-    'region',
-    'image',
-    'task',
-    'scaling',
-    'environment',
-    'secrets',
-    'loadBalancer',
-    'stickiness',
-    'network',
-    'logs',
-    'alarms',
-  ]);
-  const serviceName = r.string('serviceName', root.serviceName);
-  r.rule(() => validateServiceName(r.label('serviceName'), serviceName));
-  const stackName = r.optionalString('stackName', root.stackName) ?? `McpFargate-${serviceName}`;
-  r.check('stackName', stackName, /^[A-Za-z][A-Za-z0-9-]{0,116}$/, 'a CloudFormation stack name (letters, digits, hyphens; starts with a letter)');
-  const account = r.optionalString('account', root.account);
-  if (account !== undefined) r.check('account', account, /^\d{12}$/, 'a 12-digit AWS account id');
-  const region = r.optionalString('region', root.region);
-  if (region !== undefined) r.check('region', region, /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
-
-  const imageJson = r.object('image', root.image, ['repositoryName', 'createRepository', 'digest', 'keepImages']);
-  const repositoryName = r.string('image.repositoryName', imageJson.repositoryName);
-  r.rule(() => validateRepositoryName(r.label('image.repositoryName'), repositoryName));
-  r.rule(() => validateImageDigest(r.label('image.digest'), imageJson.digest));
-  const createRepository = r.optionalBoolean('image.createRepository', imageJson.createRepository) ?? true;
-  const keepImages = r.optionalNumber('image.keepImages', imageJson.keepImages);
-  if (keepImages !== undefined) r.rule(() => validateInteger(r.label('image.keepImages'), keepImages, 1, 10000));
-  if (!createRepository && keepImages !== undefined) {
-    r.fail('image.keepImages', 'applies only to a repository the stack creates (createRepository: true)');
-  }
-
-  const taskJson = r.object('task', root.task ?? {}, ['cpu', 'memoryMiB', 'architecture']);
-  const cpu = r.optionalNumber('task.cpu', taskJson.cpu) ?? 512;
-  const memoryMiB = r.optionalNumber('task.memoryMiB', taskJson.memoryMiB) ?? 1024;
-  r.rule(() => validateTaskSize({ cpu: r.label('task.cpu'), memory: r.label('task.memoryMiB') }, cpu, memoryMiB));
-  const architecture = r.optionalEnum('task.architecture', taskJson.architecture, ['arm64', 'x86_64'] as const) ?? 'arm64';
-
-  const scalingJson = r.object('scaling', root.scaling ?? {}, ['minTasks', 'desiredTasks', 'maxTasks', 'targetCpuPercent', 'requestsPerTarget']);
-  const scaling = {
-    minTasks: r.optionalNumber('scaling.minTasks', scalingJson.minTasks),
-    desiredTasks: r.optionalNumber('scaling.desiredTasks', scalingJson.desiredTasks),
-    maxTasks: r.optionalNumber('scaling.maxTasks', scalingJson.maxTasks),
-    targetCpuPercent: r.optionalNumber('scaling.targetCpuPercent', scalingJson.targetCpuPercent),
-    requestsPerTarget: r.optionalNumber('scaling.requestsPerTarget', scalingJson.requestsPerTarget),
-  };
-  {
-    const min = scaling.minTasks ?? 2;
-    const max = scaling.maxTasks ?? Math.max(4, min);
-    r.rule(() =>
-      validateTaskCounts(
-        { min: r.label('scaling.minTasks'), desired: r.label('scaling.desiredTasks'), max: r.label('scaling.maxTasks') },
-        min,
-        scaling.desiredTasks ?? min,
-        max,
-      ),
-    );
-  }
-  if (scaling.targetCpuPercent !== undefined) {
-    const value = scaling.targetCpuPercent;
-    r.rule(() => validateNumber(r.label('scaling.targetCpuPercent'), value, 10, 90));
-  }
-  if (scaling.requestsPerTarget !== undefined) {
-    const value = scaling.requestsPerTarget;
-    r.rule(() => validateInteger(r.label('scaling.requestsPerTarget'), value, 1, 1_000_000));
-  }
-
-  const environmentJson = r.object('environment', root.environment ?? {}, undefined);
-  const environment: Record<string, string> = {};
-  for (const [name, value] of Object.entries(environmentJson)) {
-    const text = r.string(`environment.${name}`, value);
-    r.rule(() => validatePlainEnvironment(r.label('environment'), name, text));
-    environment[name] = text;
-  }
-
-  const secretsJson = r.object('secrets', root.secrets ?? {}, undefined);
-  const secrets: Record<string, DeploymentConfigSecret> = {};
-  for (const [name, value] of Object.entries(secretsJson)) {
-    const field = `secrets.${name}`;
-    r.rule(() => validateEnvironmentName(r.label('secrets'), name));
-    if (name in environment) r.fail(field, 'is also a plain environment variable; a name can only be one or the other');
-    const spec = typeof value === 'string' ? { secret: value } : r.object(field, value, ['secret', 'jsonKey', 'format', 'kmsKeyArn']);
-    const secret = r.string(`${field}.secret`, spec.secret);
-    r.rule(() => parseSecretReference(r.label(`${field}.secret`), secret));
-    const jsonKey = r.optionalString(`${field}.jsonKey`, spec.jsonKey);
-    const format = r.optionalEnum(`${field}.format`, spec.format, ['json', 'string'] as const);
-    r.rule(() => validateSecretJsonKey(r.label(`${field}.jsonKey`), jsonKey, format));
-    const kmsKeyArn = r.optionalString(`${field}.kmsKeyArn`, spec.kmsKeyArn);
-    if (kmsKeyArn !== undefined) r.rule(() => validateKmsKeyArn(r.label(`${field}.kmsKeyArn`), kmsKeyArn));
-    secrets[name] = { secret, jsonKey, format, kmsKeyArn };
-  }
-
-  const lbJson = r.object('loadBalancer', root.loadBalancer ?? {}, [
-    'scheme',
-    'certificateArn',
-    'domainName',
-    'hostedZone',
-    'allowedCidrs',
-    'allowedPrefixListIds',
-    'insecureHttpForTesting',
-    'idleTimeoutSeconds',
-  ]);
-  const scheme = r.optionalEnum('loadBalancer.scheme', lbJson.scheme, ['internet-facing', 'internal'] as const) ?? 'internet-facing';
-  const certificateArn = r.optionalString('loadBalancer.certificateArn', lbJson.certificateArn);
-  if (certificateArn !== undefined) r.rule(() => validateCertificateArn(r.label('loadBalancer.certificateArn'), certificateArn));
-  const domainName = r.optionalString('loadBalancer.domainName', lbJson.domainName);
-  if (domainName !== undefined) r.rule(() => validateDomainName(r.label('loadBalancer.domainName'), domainName));
-  let hostedZone: { id: string; name: string } | undefined;
-  if (lbJson.hostedZone !== undefined) {
-    const zone = r.object('loadBalancer.hostedZone', lbJson.hostedZone, ['id', 'name']);
-    hostedZone = { id: r.string('loadBalancer.hostedZone.id', zone.id), name: r.string('loadBalancer.hostedZone.name', zone.name) };
-    r.check('loadBalancer.hostedZone.id', hostedZone.id, /^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ');
-    if (domainName === undefined) r.fail('loadBalancer.hostedZone', 'is given without loadBalancer.domainName; name the record to create');
-    else {
-      const zoneName = hostedZone.name;
-      r.rule(() => validateDomainInZone(r.label('loadBalancer.domainName'), domainName, zoneName));
-    }
-  }
-  const allowedCidrs = r.stringArray('loadBalancer.allowedCidrs', lbJson.allowedCidrs);
-  for (const [i, cidr] of allowedCidrs.entries()) r.rule(() => validateCidr(r.label(`loadBalancer.allowedCidrs[${i}]`), cidr));
-  const allowedPrefixListIds = r.stringArray('loadBalancer.allowedPrefixListIds', lbJson.allowedPrefixListIds);
-  for (const [i, pl] of allowedPrefixListIds.entries()) r.rule(() => validatePrefixListId(r.label(`loadBalancer.allowedPrefixListIds[${i}]`), pl));
-  const insecureHttpForTesting = r.optionalBoolean('loadBalancer.insecureHttpForTesting', lbJson.insecureHttpForTesting) ?? false;
-  if (insecureHttpForTesting && (certificateArn !== undefined || domainName !== undefined)) {
-    r.fail(
-      'loadBalancer.insecureHttpForTesting',
-      'serves plain HTTP, so certificateArn and domainName would go unused; drop one side',
-      'MCPF_CDK_HTTP_CONFLICT',
-    );
-  }
-  if (!insecureHttpForTesting && certificateArn === undefined && hostedZone === undefined) {
-    r.fail(
-      'loadBalancer.certificateArn',
-      'is required for HTTPS: give an ACM certificate ARN, or domainName with hostedZone to create a DNS-validated ' +
-        'certificate (insecureHttpForTesting: true serves plain HTTP, for internal testing only)',
-      'MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED',
-    );
-  }
-  const idleTimeoutSeconds = r.optionalNumber('loadBalancer.idleTimeoutSeconds', lbJson.idleTimeoutSeconds);
-  if (idleTimeoutSeconds !== undefined) r.rule(() => validateInteger(r.label('loadBalancer.idleTimeoutSeconds'), idleTimeoutSeconds, 1, 4000));
-
-  let stickiness: DeploymentConfig['stickiness'];
-  if (root.stickiness !== undefined) {
-    const base = r.object('stickiness', root.stickiness, ['type', 'durationSeconds', 'cookieName']);
-    const type = r.enumeration('stickiness.type', base.type, ['off', 'lb-cookie', 'app-cookie'] as const);
-    if (type === 'off') {
-      if (base.durationSeconds !== undefined || base.cookieName !== undefined) {
-        r.fail('stickiness', 'has durationSeconds or cookieName, but type is "off"');
-      }
-      stickiness = { type };
-    } else {
-      const durationSeconds = r.number('stickiness.durationSeconds', base.durationSeconds);
-      r.rule(() => validateStickinessSeconds(r.label('stickiness.durationSeconds'), durationSeconds));
-      if (type === 'lb-cookie') {
-        if (base.cookieName !== undefined) r.fail('stickiness.cookieName', 'applies only to type "app-cookie"');
-        stickiness = { type, durationSeconds };
-      } else {
-        const cookieName = r.string('stickiness.cookieName', base.cookieName);
-        r.rule(() => validateCookieName(r.label('stickiness.cookieName'), cookieName));
-        stickiness = { type, cookieName, durationSeconds };
-      }
-    }
-  }
-
-  const networkJson = r.object('network', root.network ?? {}, ['egress', 'natGateways', 'maxAzs', 'vpcId']);
-  let network: DeploymentConfig['network'];
-  if (networkJson.vpcId !== undefined) {
-    const vpcId = r.string('network.vpcId', networkJson.vpcId);
-    r.check('network.vpcId', vpcId, /^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as vpc-0123456789abcdef0');
-    for (const key of ['egress', 'natGateways', 'maxAzs'] as const) {
-      if (networkJson[key] !== undefined) {
-        r.fail(`network.${key}`, 'configures a new VPC, but network.vpcId names an existing one', 'MCPF_CDK_VPC_CONFLICT');
-      }
-    }
-    if (account === undefined || region === undefined) {
-      r.fail('network.vpcId', 'needs account and region in the config: the VPC is looked up in that account and region');
-    }
-    network = { vpcId };
-  } else {
-    const egress = r.optionalEnum('network.egress', networkJson.egress, ['nat', 'vpc-endpoints'] as const) ?? 'nat';
-    const maxAzs = r.optionalNumber('network.maxAzs', networkJson.maxAzs);
-    if (maxAzs !== undefined) r.rule(() => validateInteger(r.label('network.maxAzs'), maxAzs, 1, 6));
-    const natGateways = r.optionalNumber('network.natGateways', networkJson.natGateways);
-    if (natGateways !== undefined) {
-      if (egress !== 'nat') r.fail('network.natGateways', `needs egress "nat", but egress is "${egress}"`, 'MCPF_CDK_VPC_CONFLICT');
-      r.rule(() => validateInteger(r.label('network.natGateways'), natGateways, 1, maxAzs ?? 2));
-    }
-    network = { egress, natGateways, maxAzs };
-  }
-
-  const logsJson = r.object('logs', root.logs ?? {}, ['retentionDays']);
-  const retentionDays = r.optionalNumber('logs.retentionDays', logsJson.retentionDays) ?? 30;
-  r.rule(() => validateLogRetentionDays(r.label('logs.retentionDays'), retentionDays));
-
-  const alarmsJson = r.object('alarms', root.alarms ?? {}, ['snsTopicArn', 'http5xxPerMinute', 'latencyP99Seconds', 'cpuPercent', 'memoryPercent']);
-  const snsTopicArn = r.optionalString('alarms.snsTopicArn', alarmsJson.snsTopicArn);
-  if (snsTopicArn !== undefined) r.check('alarms.snsTopicArn', snsTopicArn, /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN');
-  const alarms = {
-    snsTopicArn,
-    http5xxPerMinute: r.optionalNumber('alarms.http5xxPerMinute', alarmsJson.http5xxPerMinute),
-    latencyP99Seconds: r.optionalNumber('alarms.latencyP99Seconds', alarmsJson.latencyP99Seconds),
-    cpuPercent: r.optionalNumber('alarms.cpuPercent', alarmsJson.cpuPercent),
-    memoryPercent: r.optionalNumber('alarms.memoryPercent', alarmsJson.memoryPercent),
-  };
-  if (alarms.http5xxPerMinute !== undefined) r.rule(() => validateNumber(r.label('alarms.http5xxPerMinute'), alarms.http5xxPerMinute ?? 0, 1, 1_000_000));
-  if (alarms.latencyP99Seconds !== undefined) r.rule(() => validateNumber(r.label('alarms.latencyP99Seconds'), alarms.latencyP99Seconds ?? 0, 0.001, 3600));
-  if (alarms.cpuPercent !== undefined) r.rule(() => validateNumber(r.label('alarms.cpuPercent'), alarms.cpuPercent ?? 0, 1, 100));
-  if (alarms.memoryPercent !== undefined) r.rule(() => validateNumber(r.label('alarms.memoryPercent'), alarms.memoryPercent ?? 0, 1, 100));
-
-  r.throwIfErrors();
-  return deepFreeze({
-    serviceName,
-    stackName,
-    account,
-    region,
-    image: { repositoryName, createRepository, digest: imageJson.digest as string, keepImages },
-    task: { cpu, memoryMiB, architecture },
-    scaling,
-    environment,
-    secrets,
-    loadBalancer: {
-      scheme,
-      certificateArn,
-      domainName,
-      hostedZone,
-      allowedCidrs,
-      allowedPrefixListIds,
-      insecureHttpForTesting,
-      idleTimeoutSeconds,
-    },
-    stickiness,
-    network,
-    logs: { retentionDays },
-    alarms,
-  });
+  const result = DEPLOYMENT_CONFIG.safeParse(json, { reportInput: true });
+  if (result.success) return deepFreeze(result.data);
+  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, []));
+  const first = problems[0] ?? { code: 'MCPF_CDK_CONFIG_INVALID', message: 'is not valid' };
+  const lines = problems.map((p) => `  - ${source}: ${p.message}`).join('\n');
+  throw new McpFargateError(first.code, problems.length === 1 ? `${source}: ${first.message}` : `${source} has ${problems.length} problems:\n${lines}`);
 }
 
-/**
- * Collects every problem in the file, so one run reports them all; throws one `McpFargateError` whose code is the
- * first problem's.
- */
-class Reader {
-  private readonly problems: { code: McpFargateError['code']; message: string }[] = [];
+/** The JSON Schema of the config file, generated from the same schema that validates it. */
+export function deploymentConfigJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(DEPLOYMENT_CONFIG, { io: 'input', target: 'draft-2020-12' }),
+    title: 'mcp-fargate deployment config',
+    description: 'mcp-fargate.config.json: how @mcp-fargate/cdk deploys an MCP server on ECS Fargate. Fields and defaults: packages/cdk/README.md.',
+  };
+}
 
-  constructor(private readonly source: string) {}
+interface Problem {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
 
-  label(field: string): string {
-    return `${this.source}: ${field}`;
-  }
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a JSON object',
+  record: 'a JSON object',
+  array: 'an array',
+};
 
-  fail(field: string, message: string, code: McpFargateError['code'] = 'MCPF_CDK_CONFIG_INVALID'): void {
-    this.problems.push({ code, message: `${this.label(field)} ${message}` });
-  }
-
-  /** Runs a shared value rule, recording its error instead of stopping. */
-  rule(check: () => unknown): void {
-    try {
-      check();
-    } catch (error) {
-      if (!(error instanceof McpFargateError)) throw error;
-      this.problems.push({ code: error.code, message: error.message.slice(error.code.length + 2) });
+/** One zod issue as problems in the words of this package: the field, the value, what is accepted. */
+function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): Problem[] {
+  const path = [...prefix, ...issue.path];
+  const field = pathText(path);
+  const got = `got ${show(issue.input)}`;
+  const problem = (message: string, code: ErrorCode = 'MCPF_CDK_CONFIG_INVALID'): Problem[] => [{ code, message: `${field} ${message}` }];
+  switch (issue.code) {
+    case 'custom':
+      return [ruleProblem(issue.message)];
+    case 'invalid_type': {
+      // Only a rule's own message (a missing image digest) carries a code here.
+      if (ruleCode(issue.message) !== undefined) return [ruleProblem(issue.message)];
+      if (issue.input === undefined) return problem('is required');
+      const accepted = EXPECTED[issue.expected] ?? issue.message;
+      return problem(`must be ${accepted}, ${got}`);
     }
-  }
-
-  check(field: string, value: string, pattern: RegExp, expected: string): void {
-    if (!pattern.test(value)) this.fail(field, `must be ${expected}, got ${show(value)}`);
-  }
-
-  object(field: string, value: unknown, keys: readonly string[] | undefined): Record<string, unknown> {
-    const where = field === '' ? 'the top level' : field;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.fail(field === '' ? '(top level)' : field, `must be a JSON object, got ${show(value)}`);
-      return {};
+    case 'too_small':
+    case 'too_big': {
+      const { code, accepted } = acceptedOf(issue.message);
+      return problem(`must be ${accepted}, ${got}`, code ?? (issue.origin === 'string' ? 'MCPF_CDK_CONFIG_INVALID' : 'MCPF_CDK_NUMBER_OUT_OF_RANGE'));
     }
-    if (keys !== undefined) {
-      for (const key of Object.keys(value)) {
-        if (!keys.includes(key)) {
-          this.fail(field === '' ? key : `${field}.${key}`, `is not a known field of ${where} (known: ${keys.join(', ')})`);
-        }
+    case 'invalid_format': {
+      const { code, accepted } = acceptedOf(issue.message);
+      return problem(`must be ${accepted}, ${got}`, code);
+    }
+    case 'invalid_value': {
+      const { code, accepted } = acceptedOf(issue.message);
+      return code === undefined
+        ? problem(`must be one of ${issue.values.map((v) => show(v)).join(', ')}, ${got}`)
+        : problem(`must be ${accepted}, ${got}`, code);
+    }
+    case 'unrecognized_keys': {
+      const known = knownFields(path, issue.input);
+      return issue.keys.map((key) => {
+        const suggestion = closest(key, known);
+        return {
+          code: 'MCPF_CDK_CONFIG_INVALID',
+          message:
+            `${pathText([...path, key])} is not a known field of ${path.length === 0 ? 'the top level' : field}` +
+            `${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}; known: ${known.join(', ')}`,
+        };
+      });
+    }
+    case 'invalid_union': {
+      if (issue.discriminator !== undefined && 'options' in issue) {
+        const tag = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
+        return problem(`must be one of ${(issue.options ?? []).map((o) => show(o)).join(', ')}, got ${show(tag)}`);
       }
+      // A string or an object (secrets): report the problems of the form the value was written in.
+      const branch = issue.errors.find((errors) => errors.every((e) => e.code !== 'invalid_type' || e.path.length > 0));
+      return branch === undefined ? problem(`must be a string or a JSON object, ${got}`) : branch.flatMap((e) => describeIssue(e, path));
     }
-    return value as Record<string, unknown>;
+    default:
+      return problem(`is not valid (${issue.message}), ${got}`);
   }
+}
 
-  string(field: string, value: unknown): string {
-    if (typeof value === 'string' && value !== '') return value;
-    this.fail(field, value === undefined ? 'is required' : `must be a non-empty string, got ${show(value)}`);
-    return '';
-  }
+function ruleCode(message: string): ErrorCode | undefined {
+  const code = /^([A-Z_]+): /.exec(message)?.[1];
+  return code !== undefined && code in ERROR_CODES ? (code as ErrorCode) : undefined;
+}
 
-  optionalString(field: string, value: unknown): string | undefined {
-    return value === undefined ? undefined : this.string(field, value);
-  }
+/** A schema-level message: what is accepted, after an error code when it is not the generic one. */
+function acceptedOf(message: string): { code: ErrorCode | undefined; accepted: string } {
+  const code = ruleCode(message);
+  return { code, accepted: code === undefined ? message : message.slice(code.length + 2) };
+}
 
-  number(field: string, value: unknown): number {
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
-    this.fail(field, value === undefined ? 'is required' : `must be a number, got ${show(value)}`);
-    return Number.NaN;
-  }
+function ruleProblem(message: string): Problem {
+  const code = ruleCode(message) ?? 'MCPF_CDK_CONFIG_INVALID';
+  return { code, message: message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message };
+}
 
-  optionalNumber(field: string, value: unknown): number | undefined {
-    return value === undefined ? undefined : this.number(field, value);
-  }
-
-  optionalBoolean(field: string, value: unknown): boolean | undefined {
-    if (value === undefined || typeof value === 'boolean') return value;
-    this.fail(field, `must be true or false, got ${show(value)}`);
+function messageOf(check: () => unknown): string | undefined {
+  try {
+    check();
     return undefined;
-  }
-
-  enumeration<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
-    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-    this.fail(field, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(value)}`);
-    return allowed[0] as T;
-  }
-
-  optionalEnum<T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined {
-    return value === undefined ? undefined : this.enumeration(field, value, allowed);
-  }
-
-  stringArray(field: string, value: unknown): string[] {
-    if (value === undefined) return [];
-    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
-    this.fail(field, `must be an array of strings, got ${show(value)}`);
-    return [];
-  }
-
-  throwIfErrors(): void {
-    const first = this.problems[0];
-    if (first === undefined) return;
-    const lines = this.problems.map((p) => `  - ${p.message}`).join('\n');
-    throw new McpFargateError(first.code, this.problems.length === 1 ? first.message : `${this.source} has ${this.problems.length} problems:\n${lines}`);
+  } catch (error) {
+    if (error instanceof McpFargateError) return error.message;
+    throw error;
   }
 }
 
-function deepFreeze<T>(value: T): T {
+function fail(code: ErrorCode, message: string): never {
+  throw new McpFargateError(code, message);
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
+}
+
+/** The fields of the object schema at `path`; in a union, of the branch `input` selects. */
+function knownFields(path: readonly PropertyKey[], input: unknown): string[] {
+  let schema: z.core.$ZodType = DEPLOYMENT_CONFIG;
+  for (const key of path) {
+    const def = unwrap(schema, undefined)._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType };
+    const next = def.type === 'record' ? def.valueType : def.shape?.[String(key)];
+    if (next === undefined) return [];
+    schema = next;
+  }
+  schema = unwrap(schema, input);
+  return Object.keys((schema._zod.def as unknown as { shape?: Record<string, unknown> }).shape ?? {});
+}
+
+/** The schema under optional, default and pipe wrappers; of a union, the object branch (the one `input`'s tag selects). */
+function unwrap(schema: z.core.$ZodType, input: unknown): z.core.$ZodType {
+  for (;;) {
+    const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+    if (def.type === 'pipe') schema = def.in as z.core.$ZodType;
+    else if (def.type === 'optional' || def.type === 'default' || def.type === 'prefault') schema = def.innerType as z.core.$ZodType;
+    else if (def.type === 'union') {
+      const objects = (def.options as z.core.$ZodType[]).filter((o) => (o._zod.def as { type: string }).type === 'object');
+      const tag = typeof def.discriminator === 'string' ? (input as Record<string, unknown> | undefined)?.[def.discriminator] : undefined;
+      const chosen = objects.find((o) => o._zod.propValues?.[def.discriminator as string]?.has(tag as z.core.util.Primitive)) ?? objects[0];
+      if (chosen === undefined) return schema;
+      schema = chosen;
+    } else return schema;
+  }
+}
+
+/** The known name an unknown one most likely meant: same letters in another case, or at most two edits away. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const [a, b] = [name.toLowerCase(), candidate.toLowerCase()];
+    // A shortened name (arch for architecture) counts as one edit.
+    const distance = a === b ? 0 : a.length >= 3 && b.startsWith(a) ? 1 : editDistance(name, candidate);
+    if (distance <= Math.min(2, Math.floor(name.length / 3) + 1) && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost one each. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number) => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+function deepFreeze<T>(value: T): DeepReadonly<T> {
   if (typeof value === 'object' && value !== null) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }
-  return value;
+  return value as DeepReadonly<T>;
 }

@@ -11,14 +11,22 @@ export const ERROR_CODES = {
   MCPF_CDK_TASK_SIZE_INVALID: 'cpu and memory must be a pair Fargate allows',
   MCPF_CDK_TASK_COUNT_INVALID: 'task counts must satisfy 0 <= min <= desired <= max and max >= 1',
   MCPF_CDK_NUMBER_OUT_OF_RANGE: 'a number is outside its allowed range',
+  MCPF_CDK_CHOICE_INVALID: 'a value is not one of the choices the prop accepts',
   MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED: 'HTTPS needs a certificate, or a domain name and hosted zone to create one',
-  MCPF_CDK_HTTP_CONFLICT: 'plain HTTP for testing cannot be combined with a certificate or domain',
-  MCPF_CDK_DOMAIN_INVALID: 'a domain setting is inconsistent or malformed',
+  MCPF_CDK_HTTP_CONFLICT: 'plain HTTP for testing cannot be combined with a certificate, a domain or an HTTP redirect',
+  MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED: 'an internet-facing load balancer needs allowed CIDRs or prefix lists, or the explicit public opt-in',
+  MCPF_CDK_PUBLIC_ACCESS_CONFLICT: 'the public opt-in applies only to an internet-facing load balancer without an allowlist',
+  MCPF_CDK_DOMAIN_INVALID: 'a domain name is malformed or outside its hosted zone',
+  MCPF_CDK_DOMAIN_REQUIRED: 'HTTPS needs the domain name its certificate covers (and a hosted zone needs a record name)',
+  MCPF_CDK_CERTIFICATE_ARN_INVALID: 'a certificate is not given as an ACM certificate ARN',
+  MCPF_CDK_CERTIFICATE_REGION_MISMATCH: "the certificate is in another region than the stack's load balancer",
   MCPF_CDK_CIDR_INVALID: 'an allowed CIDR is not a valid IPv4 or IPv6 CIDR block',
   MCPF_CDK_PREFIX_LIST_INVALID: 'an allowed prefix list id is not of the form pl-<hex>',
   MCPF_CDK_STICKINESS_DURATION_INVALID: 'stickiness duration must be between 1 second and 7 days',
-  MCPF_CDK_STICKINESS_COOKIE_INVALID: 'an application cookie name must be a valid cookie name not reserved by the ALB',
-  MCPF_CDK_SECRET_INVALID: 'a secret reference is not a Secrets Manager secret name or ARN',
+  MCPF_CDK_STICKINESS_REQUIRED: 'sessions bound to one task need stickiness when there can be more than one task',
+  MCPF_CDK_TIMEOUT_INVALID: 'a gateway timeout override breaks the order the ALB idle timeout needs',
+  MCPF_CDK_TAG_INVALID: 'a tag key or value breaks the AWS tagging rules, or names a tag the construct sets',
+  MCPF_CDK_SECRET_INVALID: 'a secret reference is not a Secrets Manager secret name or ARN, or its JSON key is malformed',
   MCPF_CDK_SECRET_JSON_KEY_ON_STRING: 'a JSON key can only be read from a secret whose value is a JSON object',
   MCPF_CDK_KMS_KEY_INVALID: 'a KMS key must be given as a key ARN',
   MCPF_CDK_ENV_NAME_INVALID: 'an environment variable name must match [A-Za-z_][A-Za-z0-9_]*',
@@ -32,6 +40,12 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Codes no longer thrown, never to be reused for another meaning. MCPF_CDK_STICKINESS_COOKIE_INVALID: app-cookie
+ * stickiness was removed (the gateway sets no cookie for it to follow).
+ */
+export const RETIRED_ERROR_CODES: readonly string[] = ['MCPF_CDK_STICKINESS_COOKIE_INVALID'];
 
 /** An invalid prop or config value, found at synth time before anything reaches AWS. */
 export class McpFargateError extends Error {

@@ -20,6 +20,12 @@ function range(from: number, to: number, step: number): number[] {
   return values;
 }
 
+/** The CPU units Fargate allows for a Linux task. */
+export const FARGATE_CPUS: readonly number[] = [...ALLOWED_MEMORY_MIB.keys()];
+
+/** The smallest and largest memory (MiB) of any Fargate task size. */
+export const FARGATE_MEMORY_MIB = { min: 512, max: 122880 } as const;
+
 /** Memory sizes (MiB) Fargate allows with `cpu` units, or undefined when `cpu` itself is not allowed. */
 export function allowedMemoryMiB(cpu: number): readonly number[] | undefined {
   return ALLOWED_MEMORY_MIB.get(cpu);

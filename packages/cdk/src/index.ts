@@ -1,10 +1,11 @@
 // The public API of @mcp-fargate/cdk. Any export added here becomes public API: named exports only.
 export { McpFargateService } from './mcp-fargate-service.js';
-export type { McpFargateServiceProps, McpSecret, McpStickiness, McpEgress } from './mcp-fargate-service.js';
+export type { McpEgress, McpEgressRule, McpFargateServiceProps, McpSecret, McpSessionStore, McpStickiness } from './mcp-fargate-service.js';
+export type { McpAlarms } from './service/monitoring.js';
 export { McpImageRepository } from './mcp-image-repository.js';
 export type { McpImageRepositoryProps } from './mcp-image-repository.js';
 export { GATEWAY_METRICS, GATEWAY_METRICS_ENV } from './gateway-metrics.js';
-export { McpFargateError, ERROR_CODES } from './errors.js';
+export { McpFargateError, ERROR_CODES, RETIRED_ERROR_CODES } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { allowedMemoryMiB } from './fargate-task-size.js';
 export { McpFargateStack, McpImageRepositoryStack } from './mcp-fargate-stack.js';

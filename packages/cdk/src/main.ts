@@ -43,6 +43,15 @@ try {
   } else if (values.output !== undefined) {
     const { assembly } = result;
     console.log(`Synthesized ${assembly.stacks.map((s) => s.stackName).join(', ')} to ${assembly.directory}`);
+    // Lookups that do not fail synth (availability zones, the S3 prefix list) leave placeholder values in the
+    // templates: fine to read, not to deploy as they are.
+    const pending = [...new Set((assembly.manifest.missing ?? []).map((m) => m.provider))];
+    if (pending.length > 0) {
+      console.error(
+        `note: context lookups pending (${pending.join(', ')}): the templates hold placeholder values for them; ` +
+          'deploy through the CDK CLI (`npx aws-cdk deploy` next to a cdk.json such as examples/cdk.json), which performs the lookups first.',
+      );
+    }
   }
 } catch (error) {
   if (error instanceof McpFargateError) {

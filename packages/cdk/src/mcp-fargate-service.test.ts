@@ -1,13 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, TagManager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { CERTIFICATE_ARN, DIGEST, ENV, EXISTING_VPC_CONTEXT, EXISTING_VPC_ID, KMS_KEY_ARN, SECRET_COMPLETE_ARN, TOPIC_ARN, testApp } from '../test/fixtures.js';
+import {
+  ACCOUNT,
+  CERTIFICATE_ARN,
+  DIGEST,
+  ENV,
+  EXISTING_VPC_CONTEXT,
+  EXISTING_VPC_ID,
+  KMS_KEY_ARN,
+  S3_PREFIX_LIST_CONTEXT,
+  S3_PREFIX_LIST_ID,
+  SECRET_COMPLETE_ARN,
+  TOPIC_ARN,
+  testApp,
+} from '../test/fixtures.js';
 import { GATEWAY_METRICS } from './gateway-metrics.js';
 import { McpFargateService } from './mcp-fargate-service.js';
 
@@ -31,22 +45,32 @@ function publicStack() {
     },
     allowedCidrs: ['203.0.113.0/24', '2001:db8::/32'],
     allowedPrefixListIds: ['pl-0123456789abcdef0'],
+    httpRedirect: true,
+    egressRules: [{ cidr: '10.20.0.0/16', port: 5432, description: 'Postgres' }],
+    tags: { team: 'platform' },
     alarmTopic: sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN),
   });
   return { stack, mcp, template: Template.fromStack(stack) };
 }
 
-/** GIVEN an internal ALB in a VPC with endpoints only, an existing repository and application-cookie stickiness. */
+/**
+ * GIVEN an internal ALB in a VPC with endpoints only, an existing repository, a 2-hour cookie, a 30 s idle timeout,
+ * enhanced Container Insights and no deletion protection.
+ */
 function internalStack() {
-  const app = testApp();
+  const app = testApp(S3_PREFIX_LIST_CONTEXT);
   const stack = new Stack(app, 'Internal', { env: ENV });
   const mcp = new McpFargateService(stack, 'Mcp', {
     imageDigest: DIGEST,
     repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'team/mcp-existing'),
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERTIFICATE_ARN),
+    domainName: 'mcp.internal.example.com',
     internetFacing: false,
     egress: 'vpc-endpoints',
-    stickiness: { type: 'app-cookie', cookieName: 'mcp-session', duration: Duration.hours(2) },
+    stickiness: { type: 'lb-cookie', duration: Duration.hours(2) },
+    idleTimeout: Duration.seconds(30),
+    containerInsights: ecs.ContainerInsights.ENHANCED,
+    deletionProtection: false,
     cpu: 1024,
     memoryLimitMiB: 4096,
     minTasks: 1,
@@ -55,7 +79,7 @@ function internalStack() {
   return { stack, mcp, template: Template.fromStack(stack) };
 }
 
-/** GIVEN plain HTTP for testing, no stickiness, and an existing VPC found by id. */
+/** GIVEN plain HTTP for testing open to anyone (opted in), one task without stickiness, and an existing VPC found by id. */
 function httpStack() {
   const app = testApp(EXISTING_VPC_CONTEXT);
   const stack = new Stack(app, 'Http', { env: ENV });
@@ -63,7 +87,10 @@ function httpStack() {
     imageDigest: DIGEST,
     vpc: ec2.Vpc.fromLookup(stack, 'Vpc', { vpcId: EXISTING_VPC_ID }),
     insecureHttpForTesting: true,
+    allowUnauthenticatedPublicAccess: true,
     stickiness: { type: 'off' },
+    minTasks: 1,
+    maxTasks: 1,
   });
   return { stack, mcp, template: Template.fromStack(stack) };
 }
@@ -83,13 +110,20 @@ function container(template: Template): Record<string, any> {
 }
 
 describe('1. ECR repository', () => {
-  test('WHEN the construct creates it THEN tags are immutable, pushes are scanned, and the last 20 images are kept', () => {
+  test('WHEN the construct creates it THEN tags are immutable, pushes are scanned, untagged images expire after 14 days and the last 100 tagged ones are kept', () => {
     const repo = only(publicCase.template, 'AWS::ECR::Repository');
     assert.equal(repo.Properties.RepositoryName, 'mcp-github');
     assert.equal(repo.Properties.ImageTagMutability, 'IMMUTABLE');
     assert.deepEqual(repo.Properties.ImageScanningConfiguration, { ScanOnPush: true });
-    const policy = JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText);
-    assert.deepEqual(policy.rules[0].selection, { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 20 });
+    const policy = JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText) as { rules: { selection: Record<string, unknown> }[] };
+    // No rule counts every image: buildx indexes and attestations would push the running release out early.
+    assert.deepEqual(
+      policy.rules.map((r) => r.selection),
+      [
+        { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 14, countUnit: 'days' },
+        { tagStatus: 'tagged', tagPatternList: ['*'], countType: 'imageCountMoreThan', countNumber: 100 },
+      ],
+    );
   });
 
   test('WHEN an existing repository is given by name THEN none is created and the image comes from it', () => {
@@ -198,8 +232,16 @@ describe('4. secrets', () => {
 });
 
 describe('5. cluster and service', () => {
-  test('THEN the cluster has Container Insights', () => {
+  test('THEN the cluster has Container Insights, enhanced when asked', () => {
     only(publicCase.template, 'AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    only(internalCase.template, 'AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }] });
+  });
+
+  test('THEN the Fargate platform version is pinned, and ECS-managed tags are on so the service tags reach the tasks', () => {
+    const service = only(publicCase.template, 'AWS::ECS::Service').Properties;
+    assert.equal(service.PlatformVersion, '1.4.0');
+    assert.equal(service.EnableECSManagedTags, true);
+    assert.equal(service.PropagateTags, 'SERVICE');
   });
 
   test('THEN the service runs in private subnets without a public IP, with circuit breaker rollback, 100/200 and 30 s grace', () => {
@@ -242,7 +284,14 @@ describe('6. load balancer', () => {
     assert.match(policy, /"aws:SecureTransport":"false"/);
   });
 
-  test('THEN HTTPS serves the MCP with the certificate and a TLS 1.3 policy, and HTTP redirects to it', () => {
+  test('WHEN httpRedirect is not set THEN there is no port 80 listener and port 80 is closed', () => {
+    internalCase.template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    only(internalCase.template, 'AWS::ElasticLoadBalancingV2::Listener', { Port: 443 });
+    const sg = only(internalCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') });
+    assert.deepEqual([...new Set((sg.Properties.SecurityGroupIngress as { FromPort: number }[]).map((r) => r.FromPort))], [443]);
+  });
+
+  test('THEN HTTPS serves the MCP with the certificate and a TLS 1.3 policy, and with httpRedirect port 80 redirects to it', () => {
     const https = only(publicCase.template, 'AWS::ElasticLoadBalancingV2::Listener', { Port: 443 }).Properties;
     assert.equal(https.Protocol, 'HTTPS');
     assert.equal(https.SslPolicy, 'ELBSecurityPolicy-TLS13-1-2-2021-06');
@@ -282,7 +331,7 @@ describe('6. load balancer', () => {
     assert.equal(egress.FromPort, 8080);
   });
 
-  test('WHEN no CIDRs are given THEN an internal load balancer admits only its VPC, and a public one anyone', () => {
+  test('WHEN no CIDRs are given THEN an internal load balancer admits only its VPC, and an opted-in public one anyone', () => {
     const internalSg = only(internalCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') });
     assert.deepEqual([...new Set((internalSg.Properties.SecurityGroupIngress as { CidrIp: string }[]).map((r) => r.CidrIp))], ['10.0.0.0/16']);
     const httpSg = only(httpCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') });
@@ -332,22 +381,23 @@ describe('7. target group', () => {
     assert.equal(attributesOf(publicCase.template)['deregistration_delay.timeout_seconds'], '60');
   });
 
-  test('THEN stickiness is a load-balancer cookie by default, an application cookie, or off', () => {
+  test('THEN stickiness is a load-balancer cookie, one day by default, or off (here with one task)', () => {
     const lb = attributesOf(publicCase.template);
     assert.deepEqual([lb['stickiness.enabled'], lb['stickiness.type'], lb['stickiness.lb_cookie.duration_seconds']], ['true', 'lb_cookie', '86400']);
-    const app = attributesOf(internalCase.template);
-    assert.deepEqual(
-      [app['stickiness.enabled'], app['stickiness.type'], app['stickiness.app_cookie.cookie_name'], app['stickiness.app_cookie.duration_seconds']],
-      ['true', 'app_cookie', 'mcp-session', '7200'],
-    );
+    const internal = attributesOf(internalCase.template);
+    assert.deepEqual([internal['stickiness.type'], internal['stickiness.lb_cookie.duration_seconds']], ['lb_cookie', '7200']);
     assert.notEqual(attributesOf(httpCase.template)['stickiness.enabled'], 'true');
   });
 });
 
 describe('8. egress', () => {
-  test('WHEN egress is nat THEN private subnets route through one NAT gateway per AZ', () => {
+  test('WHEN egress is nat THEN private subnets route through one NAT gateway per AZ, and S3 through its free gateway endpoint', () => {
     publicCase.template.resourceCountIs('AWS::EC2::NatGateway', 2);
-    publicCase.template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    const endpoints = Object.values(publicCase.template.findResources('AWS::EC2::VPCEndpoint')).map((e) => e.Properties);
+    assert.equal(endpoints.length, 1);
+    assert.equal(endpoints[0].VpcEndpointType, 'Gateway');
+    assert.match(JSON.stringify(endpoints[0].ServiceName), /\.s3"/);
+    assert.match(JSON.stringify(endpoints[0].RouteTableIds), /PrivateSubnet/);
     publicCase.template.hasResourceProperties('AWS::EC2::Route', { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: Match.anyValue() });
     publicCase.template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
   });
@@ -384,6 +434,9 @@ describe('9. autoscaling', () => {
     assert.equal(byMetric.ECSServiceAverageCPUUtilization.TargetValue, 60);
     assert.equal(byMetric.ALBRequestCountPerTarget.TargetValue, 1000);
     for (const policy of policies) assert.equal(policy.ScaleInCooldown, 300);
+    // While sessions live on one task (memory store), request count may add tasks but never removes them.
+    assert.equal(byMetric.ALBRequestCountPerTarget.DisableScaleIn, true);
+    assert.equal(byMetric.ECSServiceAverageCPUUtilization.DisableScaleIn, undefined);
     // No desiredCount given: the template leaves DesiredCount out, so a deployment never resets what autoscaling chose.
     assert.equal('DesiredCount' in only(publicCase.template, 'AWS::ECS::Service').Properties, false);
     assert.equal('DesiredCount' in only(internalCase.template, 'AWS::ECS::Service').Properties, false);
@@ -393,9 +446,9 @@ describe('9. autoscaling', () => {
 describe('10. alarms and dashboard', () => {
   const alarms = () => Object.values(publicCase.template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
 
-  test('THEN there are alarms on 5xx, unhealthy hosts, p99 latency, CPU and memory, notifying the topic', () => {
+  test('THEN there are alarms on 5xx, unhealthy hosts, too few healthy hosts, p99 latency, CPU and memory, notifying the topic', () => {
     const all = alarms();
-    assert.equal(all.length, 5);
+    assert.equal(all.length, 6);
     const text = all.map((a) => JSON.stringify(a));
     assert.ok(text.some((a) => a.includes('HTTPCode_ELB_5XX_Count') && a.includes('HTTPCode_Target_5XX_Count')));
     assert.ok(text.some((a) => a.includes('UnHealthyHostCount')));
@@ -427,15 +480,18 @@ describe('10. alarms and dashboard', () => {
 });
 
 describe('11. outputs', () => {
-  test('THEN the MCP URL, service, cluster, log group and repository URI are outputs', () => {
-    const outputs = publicCase.template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const byName = (name: string) => Object.entries(outputs).find(([key]) => key.startsWith(`Mcp${name}`))?.[1].Value;
-    assert.equal(byName('McpUrl'), 'https://mcp.example.com/mcp');
-    for (const name of ['ServiceName', 'ClusterName', 'LogGroupName', 'RepositoryUri']) assert.ok(byName(name) !== undefined, name);
-    const internalOutputs = internalCase.template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const url = JSON.stringify(Object.entries(internalOutputs).find(([key]) => key.startsWith('McpMcpUrl'))?.[1].Value);
-    assert.match(url, /"https:\/\/",\{"Fn::GetAtt":\["McpLoadBalancer[0-9A-F]+","DNSName"\]\},"\/mcp"/);
-    assert.equal(httpCase.mcp.mcpUrl.startsWith('http://'), true);
+  const output = (template: Template, name: string) =>
+    Object.entries(template.toJSON().Outputs as Record<string, { Value: unknown }>).find(([key]) => key.startsWith(`Mcp${name}`))?.[1].Value;
+
+  test('THEN the MCP URL, service, cluster, log group, repository URI and load balancer DNS name are outputs', () => {
+    for (const name of ['ServiceName', 'ClusterName', 'LogGroupName', 'RepositoryUri', 'LoadBalancerDnsName'])
+      assert.ok(output(publicCase.template, name) !== undefined, name);
+  });
+
+  test('THEN with HTTPS the MCP URL names the domain the certificate covers, never the load balancer DNS name (issue 8, item 4)', () => {
+    assert.equal(output(publicCase.template, 'McpUrl'), 'https://mcp.example.com/mcp');
+    assert.equal(output(internalCase.template, 'McpUrl'), 'https://mcp.internal.example.com/mcp');
+    assert.match(JSON.stringify(output(httpCase.template, 'McpUrl')), /"http:\/\/",\{"Fn::GetAtt":\["McpLoadBalancer[0-9A-F]+","DNSName"\]\},"\/mcp"/);
   });
 });
 
@@ -453,5 +509,162 @@ describe('12. custom domain', () => {
       DomainValidationOptions: [{ DomainName: 'mcp.example.com', HostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
     });
     internalCase.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+});
+
+describe('13. the gateway timeouts follow the ALB idle timeout (issue 8, item 5)', () => {
+  const env = (template: Template) => Object.fromEntries((container(template).Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]));
+  const idle = (template: Template) =>
+    (only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.LoadBalancerAttributes as { Key: string; Value: string }[]).find(
+      (a) => a.Key === 'idle_timeout.timeout_seconds',
+    )?.Value;
+
+  test('THEN keep-alive is the idle timeout + 5 s and the SSE heartbeat 20 s, or a third of a shorter idle timeout', () => {
+    assert.equal(idle(publicCase.template), '120');
+    assert.deepEqual([env(publicCase.template).KEEP_ALIVE_TIMEOUT_MS, env(publicCase.template).SSE_HEARTBEAT_MS], ['125000', '20000']);
+    assert.equal(idle(internalCase.template), '30');
+    assert.deepEqual([env(internalCase.template).KEEP_ALIVE_TIMEOUT_MS, env(internalCase.template).SSE_HEARTBEAT_MS], ['35000', '10000']);
+  });
+
+  test('THEN the session store is the memory one, set by the construct', () => {
+    assert.equal(env(publicCase.template).SESSION_STORE, 'memory');
+  });
+});
+
+describe('14. deployment alarms (issue 8, item 6)', () => {
+  test('THEN the 5xx and unhealthy-host alarms roll a deployment back', () => {
+    const deployment = only(publicCase.template, 'AWS::ECS::Service').Properties.DeploymentConfiguration;
+    const alarmIds = Object.keys(publicCase.template.findResources('AWS::CloudWatch::Alarm'));
+    const id = (name: string) => alarmIds.find((logicalId) => logicalId.startsWith(`Mcp${name}`));
+    assert.deepEqual(deployment.Alarms, {
+      AlarmNames: [{ Ref: id('Http5xxAlarm') }, { Ref: id('UnhealthyHostsAlarm') }],
+      Enable: true,
+      Rollback: true,
+    });
+  });
+
+  test('THEN fewer healthy hosts than minTasks raises an alarm, even with no datapoint at all', () => {
+    for (const [template, minTasks] of [
+      [publicCase.template, 2],
+      [httpCase.template, 1],
+    ] as const) {
+      const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.MetricName === 'HealthyHostCount')?.Properties;
+      assert.ok(alarm !== undefined);
+      assert.deepEqual(
+        [alarm.Threshold, alarm.ComparisonOperator, alarm.Statistic, alarm.TreatMissingData],
+        [minTasks, 'LessThanThreshold', 'Minimum', 'breaching'],
+      );
+    }
+  });
+});
+
+describe('15. task egress (issue 8, item 7)', () => {
+  const taskEgress = (template: Template) => {
+    const [sgId, sg] = Object.entries(
+      template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^MCP tasks') } }),
+    )[0] as [string, { Properties: Record<string, any> }];
+    const separate = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress'))
+      .map((r) => r.Properties)
+      .filter((p) => p.GroupId['Fn::GetAtt']?.[0] === sgId);
+    return [...((sg.Properties.SecurityGroupEgress ?? []) as Record<string, any>[]), ...separate];
+  };
+
+  test('WHEN egress is nat THEN the tasks may open HTTPS anywhere and the ports the config names, nothing else', () => {
+    const rules = taskEgress(publicCase.template);
+    assert.deepEqual(
+      rules.map((r) => [r.IpProtocol, r.FromPort, r.ToPort, r.CidrIp]),
+      [
+        ['tcp', 443, 443, '0.0.0.0/0'],
+        ['tcp', 5432, 5432, '10.20.0.0/16'],
+      ],
+    );
+  });
+
+  test('WHEN egress is vpc-endpoints THEN the tasks may reach only the endpoints security group and the S3 prefix list, on 443', () => {
+    const rules = taskEgress(internalCase.template);
+    const [endpointSgId] = Object.keys(
+      internalCase.template.findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: Match.stringLikeRegexp('^MCP VPC interface endpoints') },
+      }),
+    );
+    assert.deepEqual(
+      rules.map((r) => [r.IpProtocol, r.FromPort, r.DestinationPrefixListId ?? r.DestinationSecurityGroupId?.['Fn::GetAtt']?.[0]]).sort(),
+      [
+        ['tcp', 443, S3_PREFIX_LIST_ID],
+        ['tcp', 443, endpointSgId],
+      ].sort(),
+    );
+    // The four interface endpoints share that one group, which admits only the tasks.
+    const endpoints = Object.values(internalCase.template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }));
+    assert.equal(endpoints.length, 4);
+    for (const endpoint of endpoints) assert.deepEqual(endpoint.Properties.SecurityGroupIds, [{ 'Fn::GetAtt': [endpointSgId, 'GroupId'] }]);
+  });
+
+  test('THEN no security group of the construct allows every protocol out', () => {
+    for (const template of [publicCase.template, internalCase.template, httpCase.template]) {
+      assert.doesNotMatch(JSON.stringify(template.findResources('AWS::EC2::SecurityGroup')), /"IpProtocol":"-1"/);
+    }
+  });
+});
+
+describe('16. hardening', () => {
+  const lbAttributes = (template: Template) =>
+    Object.fromEntries(
+      (only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.LoadBalancerAttributes as { Key: string; Value: string }[]).map((a) => [
+        a.Key,
+        a.Value,
+      ]),
+    );
+
+  test('THEN the load balancer has deletion protection unless turned off, and the strictest desync mitigation', () => {
+    assert.equal(lbAttributes(publicCase.template)['deletion_protection.enabled'], 'true');
+    assert.equal(lbAttributes(internalCase.template)['deletion_protection.enabled'], 'false');
+    assert.equal(lbAttributes(publicCase.template)['routing.http.desync_mitigation_mode'], 'strictest');
+  });
+
+  test('THEN the access-log bucket lets only the regional load balancer delivery write, only under this account', () => {
+    const statements = only(publicCase.template, 'AWS::S3::BucketPolicy').Properties.PolicyDocument.Statement as Record<string, any>[];
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    assert.equal(allows.length, 1, 'no grant to delivery.logs.amazonaws.com, which only Network Load Balancers use');
+    assert.deepEqual(allows[0]?.Principal, { AWS: 'arn:aws:iam::156460612806:root' });
+    assert.equal(allows[0]?.Action, 's3:PutObject');
+    assert.match(JSON.stringify(allows[0]?.Resource), new RegExp(`/alb/AWSLogs/${ACCOUNT}/\\*`));
+    assert.equal(lbAttributes(publicCase.template)['access_logs.s3.prefix'], 'alb');
+    const lb = Object.values(publicCase.template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0];
+    assert.ok(
+      ((lb?.DependsOn ?? []) as string[]).some((id) => id.startsWith('McpAccessLogsBucketPolicy')),
+      'the policy exists before the load balancer checks it',
+    );
+  });
+
+  test("THEN the roles' trust policies are confined to this account (and its ECS or flow-log resources) against the confused deputy", () => {
+    const trust = (prefix: string) => {
+      const roles = Object.entries(publicCase.template.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith(prefix));
+      assert.equal(roles.length, 1, prefix);
+      const statements = roles[0]?.[1].Properties.AssumeRolePolicyDocument.Statement as Record<string, any>[];
+      assert.equal(statements.length, 1);
+      return statements[0];
+    };
+    assert.deepEqual(trust('McpTaskDefinitionTaskRole')?.Condition, {
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': `arn:aws:ecs:eu-west-1:${ACCOUNT}:*` },
+    });
+    assert.deepEqual(trust('McpTaskDefinitionExecutionRole')?.Condition, { StringEquals: { 'aws:SourceAccount': ACCOUNT } });
+    assert.deepEqual(trust('McpVpcAllIAMRole')?.Condition, {
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': `arn:aws:ec2:eu-west-1:${ACCOUNT}:vpc-flow-log/*` },
+    });
+  });
+
+  test('THEN every taggable resource of the construct carries the service, the stack and the given tags', () => {
+    const taggable = publicCase.mcp.node.findAll().filter((c) => CfnResource.isCfnResource(c) && TagManager.isTaggable(c)) as unknown as {
+      node: { path: string };
+      tags: TagManager;
+    }[];
+    assert.ok(taggable.length >= 25, `${taggable.length} taggable resources`);
+    for (const resource of taggable) {
+      const tags = resource.tags.tagValues();
+      assert.deepEqual([tags['mcp-fargate:service'], tags['mcp-fargate:stack'], tags.team], ['mcp-github', 'Public', 'platform'], resource.node.path);
+    }
   });
 });

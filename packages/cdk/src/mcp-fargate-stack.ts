@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,6 +12,7 @@ import type { DeploymentConfig } from './deployment-config.js';
 import type { McpStickiness } from './mcp-fargate-service.js';
 import { McpFargateService } from './mcp-fargate-service.js';
 import { McpImageRepository } from './mcp-image-repository.js';
+import { CONSTRUCT_TAGS } from './service/props.js';
 
 export interface McpFargateStackProps extends StackProps {
   /** The validated deployment config (`loadDeploymentConfig`). */
@@ -24,13 +25,17 @@ export interface McpFargateStackProps extends StackProps {
   readonly repository?: ecr.IRepository;
 }
 
-/** The whole MCP service from a deployment config: an `McpFargateService` and its imports. */
+/**
+ * The whole MCP service from a deployment config: an `McpFargateService` and its imports. Termination protection comes
+ * from the config unless `props` sets it; the config's tags go on the stack and every resource in it.
+ */
 export class McpFargateStack extends Stack {
   readonly mcp: McpFargateService;
 
   constructor(scope: Construct, id: string, props: McpFargateStackProps) {
-    super(scope, id, props);
     const { config } = props;
+    super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? config.deletionProtection });
+    tagStack(this, config);
     const lb = config.loadBalancer;
     const network = config.network;
     this.mcp = new McpFargateService(this, 'Mcp', {
@@ -47,9 +52,11 @@ export class McpFargateStack extends Stack {
       targetRequestsPerTarget: config.scaling.requestsPerTarget,
       environment: { ...config.environment },
       secrets: { ...config.secrets },
+      sessionStore: config.sessionStore,
       ...('vpcId' in network
         ? { vpc: ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: network.vpcId }) }
         : { egress: network.egress, natGateways: network.natGateways, maxAzs: network.maxAzs }),
+      egressRules: [...config.network.egressRules],
       internetFacing: lb.scheme === 'internet-facing',
       certificate: lb.certificateArn === undefined ? undefined : acm.Certificate.fromCertificateArn(this, 'Certificate', lb.certificateArn),
       domainName: lb.domainName,
@@ -59,7 +66,10 @@ export class McpFargateStack extends Stack {
           : route53.HostedZone.fromHostedZoneAttributes(this, 'HostedZone', { hostedZoneId: lb.hostedZone.id, zoneName: lb.hostedZone.name }),
       allowedCidrs: [...lb.allowedCidrs],
       allowedPrefixListIds: [...lb.allowedPrefixListIds],
+      allowUnauthenticatedPublicAccess: lb.allowUnauthenticatedPublicAccess,
       insecureHttpForTesting: lb.insecureHttpForTesting,
+      httpRedirect: lb.httpRedirect,
+      deletionProtection: config.deletionProtection,
       idleTimeout: lb.idleTimeoutSeconds === undefined ? undefined : Duration.seconds(lb.idleTimeoutSeconds),
       stickiness: stickinessOf(config.stickiness),
       logRetention: config.logs.retentionDays as logs.RetentionDays,
@@ -68,6 +78,7 @@ export class McpFargateStack extends Stack {
       latencyP99AlarmThreshold: config.alarms.latencyP99Seconds === undefined ? undefined : Duration.millis(Math.round(config.alarms.latencyP99Seconds * 1000)),
       cpuAlarmPercent: config.alarms.cpuPercent,
       memoryAlarmPercent: config.alarms.memoryPercent,
+      containerInsights: CONTAINER_INSIGHTS[config.containerInsights],
     });
   }
 }
@@ -96,12 +107,17 @@ export class McpImageRepositoryStack extends Stack {
 
 function stickinessOf(config: DeploymentConfig['stickiness']): McpStickiness | undefined {
   if (config === undefined) return undefined;
-  switch (config.type) {
-    case 'off':
-      return { type: 'off' };
-    case 'lb-cookie':
-      return { type: 'lb-cookie', duration: Duration.seconds(config.durationSeconds) };
-    case 'app-cookie':
-      return { type: 'app-cookie', cookieName: config.cookieName, duration: Duration.seconds(config.durationSeconds) };
-  }
+  return config.type === 'off' ? { type: 'off' } : { type: 'lb-cookie', duration: Duration.seconds(config.durationSeconds) };
+}
+
+const CONTAINER_INSIGHTS = {
+  enabled: ecs.ContainerInsights.ENABLED,
+  enhanced: ecs.ContainerInsights.ENHANCED,
+  disabled: ecs.ContainerInsights.DISABLED,
+} as const;
+
+/** Tags a stack made from `config`, and everything in it: the service, the stack, and the config's own tags. */
+export function tagStack(stack: Stack, config: DeploymentConfig): void {
+  const tags = { [CONSTRUCT_TAGS.service]: config.serviceName, [CONSTRUCT_TAGS.stack]: stack.stackName, ...config.tags };
+  for (const [key, value] of Object.entries(tags)) Tags.of(stack).add(key, value);
 }

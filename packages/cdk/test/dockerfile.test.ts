@@ -5,9 +5,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DockerfileParser } from 'dockerfile-ast';
 import type { Instruction, JSONInstruction, ModifiableInstruction } from 'dockerfile-ast';
-import { REPO_ROOT, readExampleConfig } from './fixtures.js';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import { McpFargateService } from '../src/mcp-fargate-service.js';
+import { DIGEST, ENV, REPO_ROOT, readExampleConfig, testApp } from './fixtures.js';
 
-const dockerfile = DockerfileParser.parse(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+const text = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+const dockerfile = DockerfileParser.parse(text);
 const dockerignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
   .split('\n')
   .map((line) => line.trim())
@@ -38,27 +43,61 @@ function resolve(text: string): string {
 }
 
 describe('Dockerfile', () => {
-  test('THEN it is multi-stage, every stage on the Node 24 slim image', () => {
+  test('THEN it is multi-stage, every stage on one Node 24 slim image pinned by the digest of its multi-arch index', () => {
     assert.ok(stages.length >= 2, 'a build stage and a runtime stage');
-    for (const from of dockerfile.getFROMs()) {
-      assert.equal(resolve(from.getImage() ?? ''), 'node:24-slim');
-    }
+    const images = new Set(dockerfile.getFROMs().map((from) => resolve(from.getImage() ?? '')));
+    assert.equal(images.size, 1, [...images].join(', '));
+    assert.match([...images][0] ?? '', /^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
     assert.equal(dockerfile.getFROMs().at(-1)?.getBuildStage(), 'runtime');
+    assert.match(text, /docker buildx imagetools inspect node:24-bookworm-slim/, 'the comment says how to update the digest');
   });
 
-  test('THEN the runtime stage installs production dependencies only, from the packed gateway', () => {
-    const runs = inRuntime('RUN').map((r) => r.getArgumentsContent() ?? '');
-    assert.ok(
-      runs.some((r) => /npm (install|ci)\b.*--omit=dev/.test(r)),
-      runs.join('\n'),
-    );
-    assert.ok(
-      runs.every((r) => !/npm (install|ci)\b/.test(r) || r.includes('--omit=dev')),
-      'every install omits dev dependencies',
-    );
+  test('THEN the runtime stage installs the production dependencies with npm ci from the lockfile, and the packed gateway', () => {
+    const installs = inRuntime('RUN')
+      .flatMap((r) => (r.getArgumentsContent() ?? '').split('&&'))
+      .map((part) => part.replace(/\\\s*$/gm, '').trim())
+      .filter((part) => /^npm\b/.test(part));
+    assert.deepEqual(installs, ['npm ci --omit=dev --workspace @mcp-fargate/gateway --ignore-scripts --no-audit --no-fund']);
     const copies = inRuntime('COPY').map((c) => ({ flags: flagsOf(c), args: argsOf(c) }));
-    assert.deepEqual(copies, [{ flags: { from: 'build' }, args: ['/pack/gateway.tgz', '/tmp/gateway.tgz'] }], 'nothing but the packed gateway comes in');
+    assert.deepEqual(
+      copies,
+      [
+        { flags: {}, args: ['package.json', 'package-lock.json', './'] },
+        { flags: {}, args: ['packages/gateway/package.json', 'packages/gateway/'] },
+        { flags: {}, args: ['packages/cdk/package.json', 'packages/cdk/'] },
+        { flags: { from: 'build' }, args: ['/pack/package/', 'packages/gateway/'] },
+      ],
+      'the lockfile and the workspace manifests npm ci needs, then the gateway as npm pack publishes it; nothing else',
+    );
     assert.ok(inRuntime('ENV').some((e) => /NODE_ENV=production/.test(e.getArgumentsContent() ?? '')));
+  });
+
+  test('GIVEN the task definition the construct makes THEN its one writable mount is the VOLUME the image declares, on a read-only root', () => {
+    const stack = new Stack(testApp(), 'Image', { env: ENV });
+    const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'mcp');
+    new McpFargateService(stack, 'Mcp', { imageDigest: DIGEST, repository, insecureHttpForTesting: true, allowedCidrs: ['10.0.0.0/8'] });
+    const [task] = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition')).map((r) => r.Properties);
+    const container = task.ContainerDefinitions[0];
+    assert.equal(container.ReadonlyRootFilesystem, true);
+    const volumes = runtime.filter((i) => i.getKeyword() === 'VOLUME').flatMap((i) => execForm(i) ?? []);
+    assert.deepEqual(
+      container.MountPoints.map((m: { ContainerPath: string }) => m.ContainerPath),
+      volumes,
+    );
+    assert.deepEqual(
+      task.Volumes.map((v: { Name: string }) => v.Name),
+      container.MountPoints.map((m: { SourceVolume: string }) => m.SourceVolume),
+    );
+  });
+
+  test('THEN /tmp is a VOLUME with mode 1777, declared after every RUN, with npm cache pointed there only after the install', () => {
+    const keywords = runtime.map((i) => i.getKeyword());
+    const volume = keywords.indexOf('VOLUME');
+    assert.deepEqual(execForm(runtime[volume]), ['/tmp']);
+    assert.equal(runtime[volume - 1]?.getArgumentsContent(), 'chmod 1777 /tmp', 'the image /tmp is world-writable and sticky');
+    assert.equal(keywords.lastIndexOf('RUN'), volume - 1, 'no build step writes into the volume after it is declared');
+    const cacheEnv = runtime.findIndex((i) => i.getKeyword() === 'ENV' && /NPM_CONFIG_CACHE=\/tmp\/\.npm/.test(i.getArgumentsContent() ?? ''));
+    assert.ok(cacheEnv > volume, 'the install does not fill /tmp/.npm as root');
   });
 
   test('THEN the container runs as a non-root user', () => {
@@ -118,10 +157,9 @@ describe('Dockerfile', () => {
         );
       }
     }
-    // What the image provides: the runtime stage installs only the gateway tarball into /app.
+    // What the image provides: the runtime stage installs only the gateway and its dependencies into /app.
     const runtimeText = runtime.map((i) => i.toString()).join('\n');
     assert.match(runtimeText, /WORKDIR \/app/);
-    assert.match(runtimeText, /npm install [^\n]*\/tmp\/gateway\.tgz/);
     assert.doesNotMatch(runtimeText, /\/app\/server/);
   });
 
@@ -129,8 +167,11 @@ describe('Dockerfile', () => {
     assert.equal(dockerignore[0], '*', 'everything is excluded first');
     for (const needed of ['!package.json', '!package-lock.json', '!packages/gateway/']) assert.ok(dockerignore.includes(needed), needed);
     for (const excluded of ['packages/gateway/node_modules', 'packages/gateway/dist', '**/.env']) assert.ok(dockerignore.includes(excluded), excluded);
-    // Every file the build stage COPYs from the context is let back in.
-    const fromContext = (stages[0] ?? []).filter((i) => i.getKeyword() === 'COPY').flatMap((c) => argsOf(c).slice(0, -1));
+    // Every file a stage COPYs from the context is let back in.
+    const fromContext = stages
+      .flat()
+      .filter((i) => i.getKeyword() === 'COPY' && flagsOf(i).from === undefined)
+      .flatMap((c) => argsOf(c).slice(0, -1));
     for (const source of fromContext) {
       assert.ok(
         dockerignore.some((line) => line === `!${source}` || (line.startsWith('!') && source.startsWith(line.slice(1)))),

@@ -75,3 +75,24 @@ export function acknowledgements(scope: IConstruct): { path: string; id: string;
   }
   return found;
 }
+
+/** `{ stack name: { logical id: resource type } }` of a synthesized assembly, sorted, for pinning construct ids. */
+export function resourceTypesByStack(assembly: { stacks: { stackName: string; template: unknown }[] }): Record<string, Record<string, string>> {
+  const byStack: Record<string, Record<string, string>> = {};
+  for (const stack of [...assembly.stacks].sort((a, b) => a.stackName.localeCompare(b.stackName))) {
+    const resources = (stack.template as { Resources?: Record<string, { Type: string }> }).Resources ?? {};
+    byStack[stack.stackName] = Object.fromEntries(
+      Object.entries(resources)
+        .map(([id, resource]): [string, string] => [id, resource.Type])
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
+  }
+  return byStack;
+}
+
+/** Context answering the lookup of the S3 managed prefix list in REGION (egress: 'vpc-endpoints'), as the CDK CLI would. */
+export const S3_PREFIX_LIST_ID = 'pl-6da54004';
+export const S3_PREFIX_LIST_CONTEXT = {
+  [`cc-api-provider:account=${ACCOUNT}:expectedMatchCount=exactly-one:propertiesToReturn.0=PrefixListId:propertyMatch.PrefixListName=com.amazonaws.${REGION}.s3:region=${REGION}:typeName=AWS$:$:EC2$:$:PrefixList`]:
+    [{ PrefixListId: S3_PREFIX_LIST_ID }],
+};

@@ -47,10 +47,17 @@ test('GIVEN AWS credentials and a pushed image WHEN the example stack is deploye
       environment: { LOG_LEVEL: 'info' },
       scaling: { minTasks: 1, maxTasks: 2 },
       network: { egress: 'nat', maxAzs: 2, natGateways: 1 },
+      // The example's topic is in another account; alarms still show and still roll deployments back.
+      alarms: {},
+      // The stack is destroyed at the end, so nothing may protect it.
+      deletionProtection: false,
       // HTTPS when a certificate (and the domain it covers, pointed at the ALB by you) is given; otherwise plain HTTP,
-      // which is what insecureHttpForTesting exists for.
+      // which is what insecureHttpForTesting exists for. Open to anyone so this machine can reach it: the demo server
+      // holds no secret, and the stack lives for the minutes the test runs.
       loadBalancer:
-        certificateArn !== undefined ? { scheme: 'internet-facing', certificateArn, domainName } : { scheme: 'internet-facing', insecureHttpForTesting: true },
+        certificateArn !== undefined
+          ? { scheme: 'internet-facing', certificateArn, domainName, allowUnauthenticatedPublicAccess: true }
+          : { scheme: 'internet-facing', insecureHttpForTesting: true, allowUnauthenticatedPublicAccess: true },
     },
     'real-account test config',
   );

@@ -168,7 +168,8 @@ export function loadConfig(env: Env): GatewayConfig {
       .filter((item) => item !== '');
 
   const host = read('HOST');
-  const keepAliveTimeoutMs = integer('KEEP_ALIVE_TIMEOUT_MS', 1000, 3_600_000);
+  // Up to the ALB's longest idle timeout (4000 s) plus the 5 s the gateway must outlast it by.
+  const keepAliveTimeoutMs = integer('KEEP_ALIVE_TIMEOUT_MS', 1000, 4_005_000);
   const headersTimeoutMs = integer('HEADERS_TIMEOUT_MS', 1000, 3_600_000);
   const requestTimeoutMs = integer('REQUEST_TIMEOUT_MS', 0, 86_400_000);
   // Node 24 times headers from the first byte of a request, not from when a kept-alive socket went idle (the old bug

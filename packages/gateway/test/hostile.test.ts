@@ -256,9 +256,10 @@ describe('hostile clients against a gateway process', () => {
     await heapBackToBaseline('streams');
   });
 
-  it('holds MAX_LIVE_SERVERS under load: a session that needs one more gets 503 until one frees', async () => {
+  it('holds MAX_LIVE_SERVERS under load: a session that needs one more gets 503 until one frees', async (t) => {
     const sessions = await Promise.all(Array.from({ length: Number(LIMITS.MAX_LIVE_SERVERS) + 1 }, () => initializeSession(gw.url)));
     const busy = sessions.slice(0, -1).map((sessionId) => callTool(sessionId, 2, 'slow', { ms: 1500 }));
+    t.after(() => Promise.allSettled(busy));
     await sleep(400);
     assert.ok((await health()).liveServers <= Number(LIMITS.MAX_LIVE_SERVERS));
     const refused = await callTool(sessions.at(-1) as string, 2, 'echo', { text: 'x' });
@@ -273,28 +274,35 @@ describe('hostile clients against a gateway process', () => {
     await heapBackToBaseline('live servers');
   });
 
-  it('holds MAX_REQUESTS_PER_SESSION (429) and MAX_CONCURRENT_REQUESTS (503), and answers everything it took', async () => {
+  it('holds MAX_REQUESTS_PER_SESSION (429) and MAX_CONCURRENT_REQUESTS (503), and answers everything it took', async (t) => {
     const perSession = Number(LIMITS.MAX_REQUESTS_PER_SESSION);
     const sessions = await Promise.all(Array.from({ length: Number(LIMITS.MAX_CONCURRENT_REQUESTS) / perSession }, () => initializeSession(gw.url)));
     const first = sessions[0] as string;
-    const taken = Array.from({ length: perSession }, (_, i) => callTool(first, i + 10, 'slow', { ms: 1500 }));
+    // Long enough that every slow call is still running when the probes below look, on a loaded machine too.
+    const slow = { ms: 2500 };
+    const taken = Array.from({ length: perSession }, (_, i) => callTool(first, i + 10, 'slow', slow));
+    t.after(() => Promise.allSettled(taken));
     await sleep(300);
     const overSession = await callTool(first, 99, 'echo', { text: 'x' });
     assert.equal(overSession.status, 429, overSession.text);
     assert.equal(errorCode(overSession), 'SESSION_BUSY');
-    for (const sessionId of sessions.slice(1)) taken.push(...Array.from({ length: perSession }, (_, i) => callTool(sessionId, i + 10, 'slow', { ms: 1500 })));
-    await sleep(300);
-    const modern = await post(
-      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' }, _meta: modernMeta() } }),
-      {
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': 'tools/call',
-        'mcp-name': 'echo',
-      },
-    );
+    for (const sessionId of sessions.slice(1)) taken.push(...Array.from({ length: perSession }, (_, i) => callTool(sessionId, i + 10, 'slow', slow)));
+    // An echo takes no slot for long: probe until every slow call has arrived and the next request is refused.
+    let modern: Answer | undefined;
+    const deadline = Date.now() + 2000;
+    do {
+      modern = await post(
+        JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' }, _meta: modernMeta() } }),
+        {
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'echo',
+        },
+      );
+    } while (modern.status === 200 && Date.now() < deadline);
     assert.equal(modern.status, 503, modern.text);
     assert.equal(errorCode(modern), 'REQUESTS_FULL');
-    for (const answer of await Promise.all(taken)) assert.match(answer.text, /slept 1500 ms/);
+    for (const answer of await Promise.all(taken)) assert.match(answer.text, /slept 2500 ms/);
     for (const sessionId of sessions) await remove(sessionId);
     await heapBackToBaseline('concurrent requests');
   });

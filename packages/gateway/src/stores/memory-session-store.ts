@@ -5,8 +5,8 @@ interface Entry {
   /** The record without its state, serialized: the smallest form, and proof that it survives a shared store. */
   readonly core: string;
   logLevel: string | undefined;
-  /** Insertion-ordered, so a rebuild subscribes in the order the client did. */
-  readonly subscriptions: Set<string>;
+  /** Insertion-ordered, so a rebuild subscribes in the order the client did; most sessions never subscribe, so none is made until one does. */
+  subscriptions: Set<string> | undefined;
   /** The record's size as the limits count it, kept current so a change costs O(change), not O(record). */
   size: number;
   lastSeenAt: number;
@@ -36,7 +36,7 @@ export class MemorySessionStore implements SessionStore {
     this.entries.set(record.id, {
       core: JSON.stringify(core),
       logLevel,
-      subscriptions: new Set(subscriptions),
+      subscriptions: subscriptions.length === 0 ? undefined : new Set(subscriptions),
       size,
       lastSeenAt: this.now(),
     });
@@ -46,7 +46,7 @@ export class MemorySessionStore implements SessionStore {
   async get(id: string): Promise<SessionRecord | undefined> {
     const entry = this.live(id);
     if (entry === undefined) return undefined;
-    return { ...(JSON.parse(entry.core) as SessionRecord), logLevel: entry.logLevel, subscriptions: [...entry.subscriptions] };
+    return { ...(JSON.parse(entry.core) as SessionRecord), logLevel: entry.logLevel, subscriptions: [...(entry.subscriptions ?? [])] };
   }
 
   async change(id: string, change: StateChange): Promise<ChangeOutcome> {
@@ -62,16 +62,18 @@ export class MemorySessionStore implements SessionStore {
         return 'applied';
       }
       case 'subscribe': {
-        if (entry.subscriptions.has(change.uri)) return 'applied';
-        if (entry.subscriptions.size >= this.options.maxSubscriptions) return 'too-many-subscriptions';
+        const subscriptions = entry.subscriptions ?? new Set<string>();
+        if (subscriptions.has(change.uri)) return 'applied';
+        if (subscriptions.size >= this.options.maxSubscriptions) return 'too-many-subscriptions';
         const size = entry.size + stateSize(change.uri);
         if (size > this.options.maxRecordBytes) return 'record-too-large';
-        entry.subscriptions.add(change.uri);
+        subscriptions.add(change.uri);
+        entry.subscriptions = subscriptions;
         entry.size = size;
         return 'applied';
       }
       case 'unsubscribe':
-        if (entry.subscriptions.delete(change.uri)) entry.size -= stateSize(change.uri);
+        if (entry.subscriptions?.delete(change.uri) === true) entry.size -= stateSize(change.uri);
         return 'applied';
     }
   }
