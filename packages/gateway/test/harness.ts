@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, loadConfig, startGateway, type Gateway, type GatewayOptions } from '../src/index.js';
+import { createLogger, loadConfig, MemorySessionStore, startGateway, type Gateway, type GatewayOptions } from '../src/index.js';
 
 /** The compiled entry point, as the container runs it. */
 export const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -38,6 +38,36 @@ export async function startTestGateway(env: Record<string, string> = {}, options
     url: `http://127.0.0.1:${gateway.port}/mcp`,
     logs: () => lines.join(''),
     close: () => gateway.close(),
+  };
+}
+
+/** A memory session store whose time only moves when the test says so. */
+export interface ClockedStore {
+  readonly store: MemorySessionStore;
+  /** Lets `ms` pass for the store (and for nothing else in the gateway). */
+  advance(ms: number): void;
+}
+
+/**
+ * A session store on a hand-moved clock, for `startTestGateway(env, { store })`:
+ * a test of session expiry moves the clock past the TTL instead of sleeping.
+ * Limits not given are the configuration's defaults.
+ */
+export function clockedStore(options: { idleTtlMs: number; maxSessions?: number }): ClockedStore {
+  const defaults = loadConfig({});
+  let time = 1_700_000_000_000;
+  const store = new MemorySessionStore({
+    idleTtlMs: options.idleTtlMs,
+    maxSessions: options.maxSessions ?? defaults.maxSessions,
+    maxRecordBytes: defaults.maxRecordBytes,
+    maxSubscriptions: defaults.maxSubscriptions,
+    now: () => time,
+  });
+  return {
+    store,
+    advance: (ms) => {
+      time += ms;
+    },
   };
 }
 
