@@ -53,6 +53,7 @@ export const GATEWAY_ERRORS = {
     message: "Invalid params: 'notifications' is required and must be a valid SubscriptionFilter",
   },
   SESSION_ENDED: { status: 200, rpc: -32000, message: 'The session ended before the request was answered' },
+  REQUEST_CANCELLED: { status: 200, rpc: -32000, message: 'The client cancelled the request' },
   HANDLER_TIMEOUT: { status: 200, rpc: -32001, message: 'Request timed out: the hosted server did not answer in time' },
   CLIENT_UNREACHABLE: { status: 200, rpc: -32601, message: 'Method not found: the client cannot be asked this on a 2026-07-28 request' },
   UPSTREAM_FAILED: { status: 200, rpc: -32603, message: 'Internal error: the upstream server did not answer' },

@@ -93,7 +93,12 @@ describe('stdio children at their cap', () => {
     const sessions = await Promise.all([1, 2, 3].map(() => initializeSession(gw.url)));
     const busy = sessions.slice(0, 2).map((sessionId) => call(gw, sessionId, 1, 'slow', { ms: 1500 }));
     await sleep(500);
-    const refused = await postJson(gw.url, sessions[2] as string, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } });
+    const refused = await postJson(gw.url, sessions[2] as string, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'x' } },
+    });
     assert.equal(refused.status, 503);
     assert.ok(refused.headers.get('retry-after'));
     assert.equal(((await refused.json()) as RpcAnswer).error?.data?.code, 'SERVERS_BUSY');

@@ -42,7 +42,8 @@ describe('CloudWatch EMF metrics', () => {
     assert.equal((calls[EMF.latencyMs] as number[]).length, 4);
     const directive = calls._aws.CloudWatchMetrics[0];
     assert.equal(directive?.Namespace, 'McpFargate');
-    assert.deepEqual(directive?.Dimensions, [['Service'], ['Service', 'McpMethod']]);
+    assert.deepEqual(directive?.Dimensions, [['Service'], ['Service', 'McpMethod'], ['Service', 'Server'], ['Service', 'Server', 'McpMethod']]);
+    assert.equal(calls[EMF.serverDimension], 'default');
     assert.equal(byMethod.get('no/such'), undefined, 'a made-up method never becomes a metric of its own');
     assert.equal(byMethod.get('other')?.[EMF.errors], 1, 'an in-band JSON-RPC error counts as an error');
     assert.equal(calls[EMF.requests], 4, 'the modern request counts under its method too');

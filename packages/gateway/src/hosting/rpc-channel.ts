@@ -125,13 +125,21 @@ export class RpcChannel {
     });
   }
 
-  /** A client notification; a cancellation names the client's id, which the server knows by the channel's. */
+  /**
+   * A client notification. A cancellation names the client's id, which the
+   * server knows by the channel's; the request is over for the gateway at once
+   * (a server does not answer a cancelled request), so its place and budget
+   * are free and its reply is closed with an answer the client ignores.
+   */
   notify(message: InboundMessage): void {
     if (message.method === 'notifications/cancelled') {
       const params = message.params as { requestId?: RequestId } | undefined;
       const id = params?.requestId === undefined ? undefined : this.byClientId.get(params.requestId);
-      if (id === undefined) return;
+      const entry = id === undefined ? undefined : this.pending.get(id);
+      if (id === undefined || entry === undefined) return;
       this.send({ ...message, params: { ...params, requestId: id } });
+      this.settle(id, entry);
+      entry.sink.deliver({ jsonrpc: '2.0', id: entry.clientId, error: gatewayError('REQUEST_CANCELLED') });
       return;
     }
     this.send(message);

@@ -185,7 +185,6 @@ export class SessionManager {
     if (cached !== undefined) this.forget(cached);
     let pending = this.rebuilding.get(id);
     if (pending === undefined) {
-      if (!this.makeRoom()) return 'busy';
       pending = this.rebuild(id).finally(() => this.rebuilding.delete(id));
       this.rebuilding.set(id, pending);
     }
@@ -317,9 +316,12 @@ export class SessionManager {
     return answer;
   }
 
+  /** The record first: a session that does not exist is `gone` (404, initialize again), even when the cache is full. */
   private async rebuild(id: string): Promise<Acquired> {
     const record = await this.options.store.get(id);
     if (record === undefined) return 'gone';
+    // This rebuild already holds a place in `rebuilding`.
+    if (!this.makeRoom(1)) return 'busy';
     let session: LiveSession;
     try {
       session = await LiveSession.rebuild(record, this.host);
@@ -340,8 +342,8 @@ export class SessionManager {
    * recently used idle one goes, preferring one without an open standalone
    * stream. False when every live server is busy.
    */
-  private makeRoom(): boolean {
-    if (this.live.size + this.rebuilding.size + this.opening < this.options.maxLiveServers) return true;
+  private makeRoom(alreadyCounted = 0): boolean {
+    if (this.live.size + this.rebuilding.size + this.opening - alreadyCounted < this.options.maxLiveServers) return true;
     let fallback: LiveSession | undefined;
     for (const session of this.live.values()) {
       if (!session.idle) continue;
