@@ -141,6 +141,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     },
     'gateway ready',
   );
+  for (const warning of config.warnings) logger.warn(warning);
   if (config.keepAliveTimeoutMs < ALB_IDLE_TIMEOUT_MS) {
     logger.warn(
       { keepAliveTimeoutMs: config.keepAliveTimeoutMs },

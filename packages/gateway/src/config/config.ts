@@ -92,6 +92,8 @@ export interface GatewayConfig {
   /** Extra header names whose values never reach the log (static API keys). */
   readonly secretHeaders: readonly string[];
   readonly version: string;
+  /** What looked wrong but did not stop the start (a misspelled variable), logged once the logger exists. */
+  readonly warnings: readonly string[];
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -250,10 +252,44 @@ export function loadConfig(env: Env): GatewayConfig {
     metricsService: read('METRICS_SERVICE'),
     metricsIntervalMs: integer('METRICS_INTERVAL_MS', 1000, 3_600_000),
     version: GATEWAY_VERSION,
+    warnings: Object.freeze(configWarnings(env)),
   });
 }
 
 export const GATEWAY_VERSION = '0.1.0';
+
+/**
+ * Warnings for variables that look like the gateway's own but are not (a typo
+ * such as MCP_SERVR would otherwise silently serve the demo), each with the
+ * variable it probably meant.
+ */
+export function configWarnings(env: Env): string[] {
+  const known = Object.keys(CONFIG_VARIABLES);
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (name in CONFIG_VARIABLES) continue;
+    let best: { name: string; distance: number } | undefined;
+    for (const candidate of known) {
+      const distance = editDistance(name, candidate);
+      if (distance <= Math.max(1, Math.floor(candidate.length / 6)) && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
+    }
+    if (best !== undefined) warnings.push(`${name} is not a variable the gateway reads; did you mean ${best.name}?`);
+  }
+  return warnings;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions to turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
 
 /**
  * An opaque, stable name for this process: a hash of the ECS task ARN when ECS
