@@ -22,6 +22,7 @@ import type { StreamSlots } from './reply/stream-slots.js';
 import type { EventStore } from './stores/event-store.js';
 import { MemoryEventStore } from './stores/memory-event-store.js';
 import { MemorySessionStore } from './stores/memory-session-store.js';
+import { LocalRelay } from './stores/session-relay.js';
 import type { SessionStore } from './stores/session-store.js';
 import { shortId } from './stores/short-id.js';
 
@@ -124,11 +125,13 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
           maxTotalBytes: config.eventStoreBytes,
           idleTtlMs: config.sessionIdleTtlMs,
         });
+  const relay = new LocalRelay();
   const sessions = new SessionManager({
     server: hosted,
     store,
     events,
-    streams: new SessionStreams(events, slots),
+    streams: new SessionStreams(events, slots, relay),
+    relay,
     budget,
     maxLiveServers,
     liveServerIdleMs: config.liveServerIdleMs,

@@ -3,6 +3,9 @@ import { type InboundMessage, isResponse, type OutboundMessage, type RequestId, 
 import type { Era, HostedConnection, HostedServer, SendExtra } from './hosted-server.js';
 import type { RequestBudget } from './request-budget.js';
 
+/** Server questions to the client remembered at once per channel. */
+const MAX_ASKED = 256;
+
 /** What the owner of a channel hears besides the answers it asked for. */
 export interface ChannelEvents {
   /** A server message tied to no request in progress: notifications and server-initiated requests. */
@@ -49,6 +52,8 @@ export class RpcChannel {
   private readonly byClientId = new Map<RequestId, number>();
   /** Progress token -> channel id, for a server that cannot say which request a progress notification belongs to. */
   private readonly byProgressToken = new Map<unknown, number>();
+  /** Ids of the server's own requests to the client (sampling, elicitation, roots) still waiting for the client's answer. */
+  private readonly asked = new Set<RequestId>();
   private nextId = 1;
   private ended = false;
 
@@ -87,6 +92,11 @@ export class RpcChannel {
   /** Whether a client request with this id is in progress on this channel. */
   has(clientId: RequestId): boolean {
     return this.byClientId.has(clientId);
+  }
+
+  /** Whether the server asked the client something with this id and waits for the answer. */
+  awaits(serverRequestId: RequestId): boolean {
+    return this.asked.has(serverRequestId);
   }
 
   /** Hands one client request to the server; its answer and related messages go to `sink`. Returns the channel's id for it. */
@@ -147,6 +157,7 @@ export class RpcChannel {
 
   /** A client's answer to a server-initiated request: the ids are the server's own, so it passes unchanged. */
   answer(message: InboundMessage): void {
+    if (message.id !== undefined) this.asked.delete(message.id);
     this.send(message);
   }
 
@@ -192,6 +203,7 @@ export class RpcChannel {
       entry.sink.deliver({ ...message, id: entry.clientId });
       return;
     }
+    if (message.method !== undefined && message.id !== undefined && message.id !== null) this.rememberAsked(message.id);
     let entry = typeof related === 'number' ? this.pending.get(related) : undefined;
     if (entry === undefined && related === undefined && this.connection?.relates === false) entry = this.relatedByContent(message);
     if (entry !== undefined) entry.sink.deliver(message);
@@ -215,6 +227,12 @@ export class RpcChannel {
       only = entry;
     }
     return only;
+  }
+
+  /** Remembers the server's question; the oldest is forgotten past a bound (a client that never answers). */
+  private rememberAsked(id: RequestId): void {
+    this.asked.add(id);
+    if (this.asked.size > MAX_ASKED) this.asked.delete(this.asked.values().next().value as RequestId);
   }
 
   private expire(id: number, deadlineMs: number): void {

@@ -22,6 +22,8 @@ export interface LiveSessionHost {
   readonly events: EventStore | undefined;
   /** A server message tied to no request: it goes to the session's standalone stream, wherever that is. */
   unrelated(sessionId: string, message: OutboundMessage): void;
+  /** A client message this copy of the session cannot place (an answer to another copy's question): for the other tasks. */
+  elsewhere(sessionId: string, message: InboundMessage): void;
   error(error: Error, sessionId: string): void;
 }
 
@@ -184,9 +186,37 @@ export class LiveSession {
     this.openReplies.set(key, reply);
   }
 
+  /**
+   * A client's notification or answer. With a shared store the session may
+   * have a copy on several tasks: an answer goes to the copy whose server
+   * asked, a cancellation to the copy running the request, other
+   * notifications to every copy.
+   */
   private handOver(message: InboundMessage): void {
-    if (message.method !== undefined) this.channel.notify(message);
-    else this.channel.answer(message);
+    if (this.place(message)) return;
+    this.host.elsewhere(this.id, message);
+  }
+
+  /** A client message another task could not place: this copy takes it if it is the one it is for. */
+  fromElsewhere(message: InboundMessage): void {
+    this.place(message);
+  }
+
+  /** Hands the message to this copy's server if it is for it; true when nobody else needs it. */
+  private place(message: InboundMessage): boolean {
+    if (message.method === undefined) {
+      if (message.id === undefined || !this.channel.awaits(message.id)) return false;
+      this.channel.answer(message);
+      return true;
+    }
+    if (message.method === 'notifications/cancelled') {
+      const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (requestId === undefined || !this.channel.has(requestId)) return false;
+      this.channel.notify(message);
+      return true;
+    }
+    this.channel.notify(message);
+    return message.method === 'notifications/initialized';
   }
 }
 
@@ -208,12 +238,16 @@ class ReplyStreamLog implements StreamLog {
     return this.primes ? this.events.primeId(this.session.id, this.streamKey()) : undefined;
   }
 
-  append(data: string): string {
-    return this.events.append(this.session.id, this.streamKey(), data);
+  append(data: string, away: boolean): string {
+    return this.events.append(this.session.id, this.streamKey(), data, away);
   }
 
   finish(): void {
     if (this.key !== undefined) this.events.finish(this.session.id, this.key);
+  }
+
+  complete(): void {
+    if (this.key !== undefined) this.events.complete(this.session.id, this.key, true);
   }
 
   private streamKey(): string {

@@ -6,6 +6,7 @@ import type { InboundMessage, JsonRpcId, RpcError } from '../protocol/json-rpc.j
 import type { EventStream, ReplySink } from '../reply/reply-sink.js';
 import { StreamSlots } from '../reply/stream-slots.js';
 import { MemorySessionStore } from '../stores/memory-session-store.js';
+import { LocalRelay } from '../stores/session-relay.js';
 import type { LiveSession } from './live-session.js';
 import { type Acquired, SessionManager, type SessionManagerOptions } from './session-manager.js';
 import { SessionStreams } from './session-streams.js';
@@ -145,7 +146,8 @@ async function setup(t: TestContext, options: Partial<SessionManagerOptions> = {
     server,
     store: new MemorySessionStore({ idleTtlMs: SESSION_IDLE_TTL_MS, maxSessions: 100, maxRecordBytes: 4096, maxSubscriptions: 8, now }),
     events: undefined,
-    streams: new SessionStreams(undefined, new StreamSlots(10), now),
+    streams: new SessionStreams(undefined, new StreamSlots(10), new LocalRelay(), now),
+    relay: new LocalRelay(),
     budget: new RequestBudget(100),
     maxLiveServers: 2,
     liveServerIdleMs: LIVE_SERVER_IDLE_MS,
@@ -319,7 +321,7 @@ describe('SessionManager: the live-server cache', () => {
       const { manager, session, use } = await setup(t);
       const [a, b, c] = [await session(), await session(), await session()];
       await use(a);
-      assert.equal(manager.openStandalone(a, new QuietSink(), false), 'opened');
+      assert.equal(await manager.openStandalone(a, new QuietSink(), false), 'opened');
       await use(b);
       await use(c);
       assert.deepEqual([manager.isLive(a), manager.isLive(b), manager.isLive(c)], [true, false, true]);
@@ -329,10 +331,10 @@ describe('SessionManager: the live-server cache', () => {
       const { manager, session, use } = await setup(t, { maxLiveServers: 1 });
       const [a, b] = [await session(), await session()];
       await use(a);
-      assert.equal(manager.openStandalone(a, new QuietSink(), false), 'opened');
+      assert.equal(await manager.openStandalone(a, new QuietSink(), false), 'opened');
       await use(b);
       assert.deepEqual([manager.isLive(a), manager.isLive(b)], [false, true]);
-      assert.equal(manager.openStandalone(a, new QuietSink(), false), 'conflict', 'the stream belongs to the session, not to its server');
+      assert.equal(await manager.openStandalone(a, new QuietSink(), false), 'conflict', 'the stream belongs to the session, not to its server');
     });
 
     it('GIVEN eager sessions WHEN every live server is busy THEN a new session is refused busy and opens nothing', async (t) => {
@@ -420,7 +422,7 @@ describe('SessionManager: the live-server cache', () => {
         stream = new FakeStream();
         return stream;
       };
-      assert.equal(manager.openStandalone(id, sink, false), 'opened');
+      assert.equal(await manager.openStandalone(id, sink, false), 'opened');
       clock.time += LIVE_SERVER_IDLE_MS * 100;
       manager.sweep();
       assert.equal(manager.isLive(id), true);

@@ -74,17 +74,25 @@ class FakeSink implements ReplySink {
 /** A stream log numbering its events `s.1`, `s.2`, ... */
 class FakeLog implements StreamLog {
   readonly appended: string[] = [];
+  /** For each appended event, whether the client was away from the stream when it was written. */
+  readonly away: boolean[] = [];
   finished = 0;
+  completed = 0;
 
   constructor(readonly primeId: string | undefined) {}
 
-  append(data: string): string {
+  append(data: string, away: boolean): string {
     this.appended.push(data);
+    this.away.push(away);
     return `s.${this.appended.length}`;
   }
 
   finish(): void {
     this.finished += 1;
+  }
+
+  complete(): void {
+    this.completed += 1;
   }
 }
 
@@ -290,6 +298,7 @@ describe('PostReply', () => {
       (sink.streams[0] as FakeStream).open = false;
       reply.deliver(result(1));
       assert.equal(log?.finished, 0);
+      assert.equal(log?.completed, 1, 'the reply is marked complete, so a resume ends after the replay');
       assert.equal(log?.appended.length, 2);
       assert.equal(completions.length, 1);
     });
@@ -301,6 +310,7 @@ describe('PostReply', () => {
       reply.deliver(result(1));
       assert.equal(sink.streams.length, 0);
       assert.deepEqual(log?.appended, [JSON.stringify(progress(1)), JSON.stringify(result(1))]);
+      assert.deepEqual(log?.away, [true, true], 'events written while the client is away are announced to a task that resumed the stream');
       assert.equal(log?.finished, 0);
       assert.equal(completions.length, 1);
     });
