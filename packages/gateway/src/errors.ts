@@ -41,6 +41,7 @@ export const GATEWAY_ERRORS = {
   STREAMS_FULL: { status: 503, rpc: -32000, message: 'Service Unavailable: the open stream limit of this task is reached, retry later' },
   REQUESTS_FULL: { status: 503, rpc: -32000, message: 'Service Unavailable: this task has MAX_CONCURRENT_REQUESTS requests in progress, retry later' },
   SESSION_BUSY: { status: 429, rpc: -32000, message: 'Too Many Requests: this session has MAX_REQUESTS_PER_SESSION requests in progress' },
+  STORE_UNAVAILABLE: { status: 503, rpc: -32000, message: 'Service Unavailable: the session store cannot be reached, retry later' },
   DRAINING: { status: 503, rpc: -32000, message: 'Service Unavailable: this task is draining, retry on another' },
   STREAM_CONFLICT: { status: 409, rpc: -32000, message: 'Conflict: a standalone SSE stream is already open for this session' },
   UNKNOWN_EVENT_ID: { status: 400, rpc: -32000, message: 'Bad Request: Last-Event-ID was not issued in this session' },

@@ -12,6 +12,8 @@ import { createLogger, type Logger } from './logger.js';
 import { EmfMetrics } from './metrics/emf-metrics.js';
 import { StreamSlots } from './reply/stream-slots.js';
 import { type MountedServer, mountServer, type SharedParts } from './server-mount.js';
+import { connectRedis, type RedisClient, storeReady } from './stores/redis-connection.js';
+import { StoreHealth } from './stores/store-health.js';
 import type { EventStore } from './stores/event-store.js';
 import type { SessionStore } from './stores/session-store.js';
 
@@ -79,7 +81,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const budget = new RequestBudget(config.maxConcurrentRequests);
   const answers = answerDefaults(config);
   const servers: MountedServer[] = [];
+  const redis = config.sessionStore === 'redis' ? await openStore(config, logger) : undefined;
   const shared: SharedParts = {
+    redis: redis === undefined ? undefined : { client: redis.client, subscriber: redis.subscriber },
     config,
     logger,
     slots,
@@ -95,6 +99,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     for (const spec of config.servers) servers.push(await mountServer(spec, shared));
   } catch (error) {
     await Promise.allSettled(servers.map((server) => server.close()));
+    redis?.close();
     throw error;
   }
   const main = servers.find((server) => server.paths.includes(MCP_PATH)) ?? (servers[0] as MountedServer);
@@ -106,8 +111,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       : undefined;
   const health = createHealth(() => {
     const report = Object.fromEntries(servers.map((server) => [server.name, server.health()]));
+    const storeProblem = redis?.health.problem;
     return {
-      ready: state === 'ready',
+      ready: state === 'ready' && !(config.healthRequiresStore && storeProblem !== undefined),
       body: {
         status: state === 'ready' ? 'ok' : state,
         version: config.version,
@@ -115,6 +121,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         sessions: liveSessions(),
         liveServers: servers.reduce((sum, server) => sum + server.sessions.liveCount, 0),
         servers: report,
+        store: { kind: config.sessionStore, ...(storeProblem === undefined ? { status: 'ok' } : { status: 'unreachable', problem: storeProblem }) },
       },
     };
   }, answers.jsonHeaders);
@@ -155,6 +162,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     await http.close();
     await metrics?.close();
     await Promise.allSettled(servers.map((server) => server.close()));
+    redis?.close();
     logger.flush();
   };
 
@@ -189,6 +197,31 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
   internals.set(gateway, { sessions: main.sessions, events: main.events, servers, slots, budget });
   return gateway;
+}
+
+/**
+ * Connects the shared store: a client for commands and one for subscriptions.
+ * A store that is away at start does not stop the gateway: it starts
+ * degraded (requests that need the store get 503) and keeps reconnecting.
+ */
+async function openStore(config: GatewayConfig, logger: Logger): Promise<{ client: RedisClient; subscriber: RedisClient; health: StoreHealth; close(): void }> {
+  const quiet = (): void => undefined;
+  const connection = { url: config.redisUrl as string, cluster: config.redisCluster, commandTimeoutMs: config.storeTimeoutMs, error: quiet };
+  const client = connectRedis(connection);
+  // A connection in subscriber mode takes no other commands: subscriptions get their own.
+  const subscriber = connectRedis(connection);
+  const health = new StoreHealth(client, (reachable, detail) => (reachable ? logger.info(detail) : logger.warn(detail)));
+  if (!(await storeReady(client, config.storeTimeoutMs * 5)))
+    logger.warn('starting without the session store: requests that need it get 503 until it is reachable');
+  return {
+    client,
+    subscriber,
+    health,
+    close() {
+      client.disconnect();
+      subscriber.disconnect();
+    },
+  };
 }
 
 /** The headers every answer carries, built once: the serving task, JSON, and SSE. */

@@ -22,6 +22,10 @@ import type { StreamSlots } from './reply/stream-slots.js';
 import type { EventStore } from './stores/event-store.js';
 import { MemoryEventStore } from './stores/memory-event-store.js';
 import { MemorySessionStore } from './stores/memory-session-store.js';
+import type { RedisClient } from './stores/redis-connection.js';
+import { RedisEventStore } from './stores/redis-event-store.js';
+import { RedisPubSub } from './stores/redis-relay.js';
+import { RedisSessionStore } from './stores/redis-session-store.js';
 import { LocalRelay } from './stores/session-relay.js';
 import type { SessionStore } from './stores/session-store.js';
 import { shortId } from './stores/short-id.js';
@@ -50,6 +54,8 @@ export interface SharedParts {
   readonly guard: OriginGuard;
   readonly answers: AnswerDefaults;
   readonly accepting: () => boolean;
+  /** The shared store (SESSION_STORE=redis): a client, and a second connection for subscriptions. */
+  readonly redis?: { readonly client: RedisClient; readonly subscriber: RedisClient } | undefined;
   /** Test seams for the default server: its factory, session store and event bus. */
   readonly factory?: McpServerFactory | undefined;
   readonly store?: SessionStore | undefined;
@@ -108,24 +114,32 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
     spec.limits.maxLiveServers ?? config.maxLiveServers,
     children ? config.maxChildren - config.modernPoolSize : Number.POSITIVE_INFINITY,
   );
+  const storeOptions = {
+    idleTtlMs: config.sessionIdleTtlMs,
+    maxSessions: spec.limits.maxSessions ?? config.maxSessions,
+    maxRecordBytes: config.maxRecordBytes,
+    maxSubscriptions: config.maxSubscriptions,
+  };
+  const eventOptions = {
+    eventsPerStream: config.eventStoreSize,
+    maxSessionBytes: config.sessionEventsBytes,
+    maxTotalBytes: config.eventStoreBytes,
+    idleTtlMs: config.sessionIdleTtlMs,
+  };
+  // With a shared store, this server's keys and channel carry its name: several servers can share one store.
+  const redis = shared.redis;
+  const prefix = `mcpf:${spec.name}:`;
+  const pubsub = redis === undefined ? undefined : new RedisPubSub(redis.client, redis.subscriber, `${prefix}relay`, (failure) => error(failure));
+  const relay = pubsub?.relay ?? new LocalRelay();
   const store =
     (spec.isDefault ? shared.store : undefined) ??
-    new MemorySessionStore({
-      idleTtlMs: config.sessionIdleTtlMs,
-      maxSessions: spec.limits.maxSessions ?? config.maxSessions,
-      maxRecordBytes: config.maxRecordBytes,
-      maxSubscriptions: config.maxSubscriptions,
-    });
+    (redis === undefined ? new MemorySessionStore(storeOptions) : new RedisSessionStore(redis.client, prefix, storeOptions, config.storeTimeoutMs));
   const events =
     config.eventStoreSize === 0
       ? undefined
-      : new MemoryEventStore({
-          eventsPerStream: config.eventStoreSize,
-          maxSessionBytes: config.sessionEventsBytes,
-          maxTotalBytes: config.eventStoreBytes,
-          idleTtlMs: config.sessionIdleTtlMs,
-        });
-  const relay = new LocalRelay();
+      : redis === undefined
+        ? new MemoryEventStore(eventOptions)
+        : new RedisEventStore(redis.client, prefix, relay, eventOptions, (failure) => error(failure), config.storeTimeoutMs);
   const sessions = new SessionManager({
     server: hosted,
     store,
@@ -141,7 +155,10 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
     startTimeoutMs: config.childStartTimeoutMs,
     error,
   });
-  const bus = (spec.isDefault ? shared.bus : undefined) ?? new InMemoryServerEventBus((failure) => logger.warn({ err: failure }, 'event bus listener failed'));
+  const bus =
+    (spec.isDefault ? shared.bus : undefined) ??
+    pubsub?.bus ??
+    new InMemoryServerEventBus((failure) => logger.warn({ err: failure }, 'event bus listener failed'));
   const modern = await ModernEndpoint.open({
     server: modernServer,
     instances: config.modernInstances,
@@ -185,6 +202,7 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
     async close() {
       await modern.close();
       await sessions.close();
+      await relay.close();
       if (modernServer !== hosted) await modernServer.close();
       await hosted.close();
     },

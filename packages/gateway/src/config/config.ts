@@ -23,8 +23,16 @@ export interface GatewayConfig {
   readonly childStopGraceMs: number;
   /** @default 2 (connections that serve 2026-07-28 requests for a server that speaks only the 2025 era) */
   readonly modernPoolSize: number;
-  /** @default 'memory' */
-  readonly sessionStore: 'memory';
+  /** `redis`: records, events and routing in a shared Redis/Valkey, so any task serves any session. @default 'memory' */
+  readonly sessionStore: 'memory' | 'redis';
+  /** `redis://` or `rediss://` URL of the shared store (SESSION_STORE=redis). */
+  readonly redisUrl: string | undefined;
+  /** The shared store is a cluster (ElastiCache Serverless for Valkey is). @default false */
+  readonly redisCluster: boolean;
+  /** @default 1000 (1 s for a store call before the request that needed it gets 503) */
+  readonly storeTimeoutMs: number;
+  /** `on`: `/healthz` answers 503 while the shared store is unreachable (off: it reports it and stays 200). @default false */
+  readonly healthRequiresStore: boolean;
   /** @default 'info' */
   readonly logLevel: LogLevel;
   /** @default 125000 (125 s: the ALB idle timeout of 120 s plus 5 s, so the ALB always closes first) */
@@ -121,6 +129,10 @@ export const CONFIG_VARIABLES = {
   CHILD_STOP_GRACE_MS: '3000',
   MODERN_POOL_SIZE: '2',
   SESSION_STORE: 'memory',
+  REDIS_URL: '',
+  REDIS_CLUSTER: 'off',
+  STORE_TIMEOUT_MS: '1000',
+  HEALTH_REQUIRES_STORE: 'off',
   LOG_LEVEL: 'info',
   KEEP_ALIVE_TIMEOUT_MS: '125000',
   HEADERS_TIMEOUT_MS: '20000',
@@ -190,6 +202,18 @@ export function loadConfig(env: Env): GatewayConfig {
   if (requestTimeoutMs !== 0 && requestTimeoutMs < headersTimeoutMs) {
     throw new ConfigError('REQUEST_TIMEOUT_MS', String(requestTimeoutMs), `0 (off) or at least HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
   }
+  const sessionStore = oneOf('SESSION_STORE', ['memory', 'redis'] as const);
+  const redisUrl = read('REDIS_URL') === '' ? undefined : read('REDIS_URL');
+  if (sessionStore === 'redis' && redisUrl === undefined) throw new ConfigError('REDIS_URL', '', 'a redis:// or rediss:// URL when SESSION_STORE=redis');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s/]+/.test(redisUrl)) {
+    // The URL may carry a password: it is not echoed.
+    throw new ConfigError(
+      'REDIS_URL',
+      redisUrl.replace(/\/\/[^@/]*@/, '//***@'),
+      'a redis:// or rediss:// URL such as rediss://my-cache.serverless.euw1.cache.amazonaws.com:6379',
+    );
+  }
+  if (redisUrl !== undefined && sessionStore !== 'redis') throw new ConfigError('REDIS_URL', '(set)', 'to be set only with SESSION_STORE=redis');
   const maxChildren = integer('MAX_CHILDREN', 1, 10_000);
   const modernPoolSize = integer('MODERN_POOL_SIZE', 1, 1000);
   if (maxChildren <= modernPoolSize) {
@@ -217,7 +241,11 @@ export function loadConfig(env: Env): GatewayConfig {
     childStartTimeoutMs: integer('CHILD_START_TIMEOUT_MS', 100, 3_600_000),
     childStopGraceMs: integer('CHILD_STOP_GRACE_MS', 0, 600_000),
     modernPoolSize,
-    sessionStore: oneOf('SESSION_STORE', ['memory'] as const),
+    sessionStore,
+    redisUrl,
+    redisCluster: oneOf('REDIS_CLUSTER', ['on', 'off'] as const) === 'on',
+    storeTimeoutMs: integer('STORE_TIMEOUT_MS', 50, 60_000),
+    healthRequiresStore: oneOf('HEALTH_REQUIRES_STORE', ['on', 'off'] as const) === 'on',
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS),
     keepAliveTimeoutMs,
     headersTimeoutMs,

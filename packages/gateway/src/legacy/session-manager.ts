@@ -7,7 +7,7 @@ import { type EventStream, RECONNECT_HINT_MS, type ReplySink } from '../reply/re
 import type { EventStore } from '../stores/event-store.js';
 import { type ChangeOutcome, initializeParamsOf, type SessionRecord, type StateChange } from '../stores/session-record.js';
 import type { RelayMessage, SessionRelay } from '../stores/session-relay.js';
-import type { SessionStore } from '../stores/session-store.js';
+import { type SessionStore, StoreUnavailableError } from '../stores/session-store.js';
 import { shortId } from '../stores/short-id.js';
 import { HeldStream } from './held-stream.js';
 import { LiveSession, type LiveSessionHost } from './live-session.js';
@@ -180,7 +180,15 @@ export class SessionManager {
     const cached = this.live.get(id);
     if (cached !== undefined && !cached.isClosed) {
       cached.pin();
-      if (!(await this.options.store.touch(id))) {
+      let alive: boolean;
+      try {
+        alive = await this.options.store.touch(id);
+      } catch (error) {
+        // The shared store is away: a session live here keeps working on what this task knows.
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        alive = true;
+      }
+      if (!alive) {
         cached.unpin();
         this.forget(cached);
         return 'gone';
