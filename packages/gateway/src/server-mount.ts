@@ -164,6 +164,7 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
     instances: config.modernInstances,
     handlerTimeoutMs: config.handlerTimeoutMs,
     bus,
+    relay,
     budget,
     slots,
     maxUriBytes: config.maxUriBytes,

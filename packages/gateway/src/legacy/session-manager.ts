@@ -423,6 +423,8 @@ export class SessionManager {
       case 'client':
         this.live.get(message.session)?.fromElsewhere(message.message as InboundMessage);
         return;
+      default:
+        return;
     }
   }
 

@@ -7,14 +7,18 @@ import { headerMismatch, MODERN_REVISION, type StandardHeaders } from '../protoc
 import { PostReply, type ReplyOptions } from '../reply/post-reply.js';
 import { fail, type ReplySink } from '../reply/reply-sink.js';
 import type { StreamSlots } from '../reply/stream-slots.js';
+import type { SessionRelay } from '../stores/session-relay.js';
 import { ListenRouter } from './listen-router.js';
 import { ModernChannel, type ModernChannelOptions } from './modern-channel.js';
+import { ResourceWatches } from './resource-watches.js';
 
 export interface ModernEndpointOptions {
   readonly server: HostedServer;
   readonly instances: 'shared' | 'per-request';
   readonly handlerTimeoutMs: number;
   readonly bus: ServerEventBus;
+  /** The other tasks of a shared store: which resources their listeners want. */
+  readonly relay: SessionRelay;
   readonly budget: RequestBudget;
   readonly slots: StreamSlots;
   readonly maxUriBytes: number;
@@ -38,8 +42,8 @@ export class ModernEndpoint {
     /** The instance all modern requests share (`MODERN_INSTANCES=shared`), replaced if it ever closes. */
     private readonly shared: SharedChannel,
     private readonly listen: ListenRouter,
-    /** Resource URIs some client listens for: per-request instances must report their updates too. */
-    private readonly watchedUris: ReadonlyMap<string, number>,
+    /** Resource URIs some client listens for, here or on another task: every instance must report their updates. */
+    private readonly watches: ResourceWatches,
     private readonly options: ModernEndpointOptions,
   ) {}
 
@@ -47,32 +51,17 @@ export class ModernEndpoint {
     const { channel, discovery } = await ModernChannel.open(channelOptions(options));
     const shared: SharedChannel = { channel: options.instances === 'shared' ? channel : undefined };
     if (shared.channel === undefined) await channel.shutdown();
-    /** Resource URI -> how many open listens want its updates. */
-    const interest = new Map<string, number>();
+    const watches = new ResourceWatches(
+      options.relay,
+      { start: (uri) => shared.channel?.watch(uri), stop: (uri) => shared.channel?.unwatch(uri) },
+      MAX_WATCHED_URIS,
+    );
     const listen = new ListenRouter(options.bus, discovery, {
       slots: options.slots,
       maxUriBytes: options.maxUriBytes,
-      onResourceInterest: (uris) => {
-        const fresh = uris.filter((uri) => !interest.has(uri));
-        if (interest.size + fresh.length > MAX_WATCHED_URIS) return undefined;
-        for (const uri of uris) {
-          interest.set(uri, (interest.get(uri) ?? 0) + 1);
-          shared.channel?.watch(uri);
-        }
-        return () => {
-          for (const uri of uris) {
-            const left = (interest.get(uri) ?? 1) - 1;
-            if (left > 0) {
-              interest.set(uri, left);
-            } else {
-              interest.delete(uri);
-              shared.channel?.unwatch(uri);
-            }
-          }
-        };
-      },
+      onResourceInterest: (uris) => watches.add(uris),
     });
-    return new ModernEndpoint(shared, listen, interest, options);
+    return new ModernEndpoint(shared, listen, watches, options);
   }
 
   async handle(sink: ReplySink, route: InboundModernRoute, headers: StandardHeaders): Promise<void> {
@@ -123,6 +112,7 @@ export class ModernEndpoint {
 
   async close(): Promise<void> {
     this.listen.closeAll();
+    this.watches.close();
     await this.shared.channel?.shutdown();
   }
 
@@ -142,7 +132,7 @@ export class ModernEndpoint {
   }
 
   private async openChannel(): Promise<ModernChannel> {
-    return (await ModernChannel.open(channelOptions(this.options), this.watchedUris.keys())).channel;
+    return (await ModernChannel.open(channelOptions(this.options), this.watches.uris())).channel;
   }
 }
 

@@ -9,7 +9,11 @@ export type RelayMessage =
   /** A reply's last event is kept: the task holding the resumed stream ends it. */
   | { readonly kind: 'end'; readonly session: string; readonly stream: string }
   /** A client's answer or notification for the session's live server, wherever it runs. */
-  | { readonly kind: 'client'; readonly session: string; readonly message: unknown };
+  | { readonly kind: 'client'; readonly session: string; readonly message: unknown }
+  /** The resources a task's 2026-07-28 listeners want updates of: every task's instance reports them. */
+  | { readonly kind: 'watch'; readonly task: string; readonly uris: readonly string[] }
+  /** A task that just started asks the others which resources they watch. */
+  | { readonly kind: 'watch-request' };
 
 /** Relays messages between the gateway tasks that serve one hosted server. */
 export interface SessionRelay {
