@@ -226,7 +226,11 @@ describe('props validation', () => {
 
   test('WHEN a sidecar lacks its health check, takes the gateway port, or has a bad path or digest THEN it is refused', () => {
     rejects('MCPF_CDK_SERVER_INVALID', (stack) => ({ server: { image: sidecarImage(stack), port: 8000 } as never }), 'server.healthCheck.command is required');
-    rejects('MCPF_CDK_SERVER_INVALID', { server: { image: { digest: DIGEST }, port: 8000, healthCheck: HEALTH } as never }, 'server.image.repository is required');
+    rejects(
+      'MCPF_CDK_SERVER_INVALID',
+      { server: { image: { digest: DIGEST }, port: 8000, healthCheck: HEALTH } as never },
+      'server.image.repository is required',
+    );
     rejects('MCPF_CDK_SERVER_INVALID', (stack) => ({ server: { image: sidecarImage(stack), port: 8000, healthCheck: { command: ['curl', 'x'] } } }), "['CMD'");
     rejects(
       'MCPF_CDK_SERVER_CONFLICT',
