@@ -8,7 +8,7 @@ export const DEFAULTS = {
   cpuArchitecture: 'arm64',
   egress: 'nat',
   internetFacing: true,
-  /** The only session store today. */
+  /** Sessions on the task that made them; the shared stores are a deliberate choice (cost, a cache in the VPC). */
   sessionStore: 'memory',
   deletionProtection: true,
   containerInsights: 'enabled',
@@ -40,6 +40,26 @@ export const DEFAULTS = {
   latencyP99AlarmSeconds: 5,
   cpuAlarmPercent: 85,
   memoryAlarmPercent: 85,
+  /** Where a sidecar MCP server answers, as most streamable-HTTP servers (FastMCP, the SDK examples) do. */
+  sidecarPath: '/mcp',
+  /** The sidecar runs as this user: the image's files are usually world-readable, and nothing then runs as root. */
+  sidecarUser: '1000:1000',
+  /** `Authorization: Bearer <key>`, what MCP clients send by default. */
+  authHeader: 'authorization',
+  /** The one scope the Cognito resource server defines when none is given (client credentials need one). */
+  cognitoScope: 'access',
+  /**
+   * A cap, not a reservation: the cache bills for what it stores. The gateway bounds what it keeps (records of at
+   * most MAX_SESSIONS sessions, SSE event logs with lengths and TTLs), typically well under 1 GB.
+   */
+  valkeyMaxDataStorageGb: 5,
+  /**
+   * ECPUs a second the cache may use: a request to a session costs one to a few (one round trip when its live server
+   * is cached on the task, more when pub/sub routes it), so this serves well over a thousand requests a second.
+   */
+  valkeyMaxEcpuPerSecond: 5000,
+  /** Per client IP: agent platforms send many users' calls from a few egress addresses, so the limit is generous. */
+  wafRateLimitPer5Minutes: 10_000,
 } as const;
 
 /** The ranges the construct and the deployment config both accept, inclusive; the config's JSON Schema shows them too. */
@@ -55,4 +75,14 @@ export const LIMITS = {
   http5xxAlarmThreshold: { min: 1, max: 1_000_000 },
   latencyP99AlarmSeconds: { min: 0.001, max: 3600 },
   alarmPercent: { min: 1, max: 100 },
+  /** What ECS accepts for a container health check. */
+  healthCheckIntervalSeconds: { min: 5, max: 300 },
+  healthCheckTimeoutSeconds: { min: 2, max: 60 },
+  healthCheckRetries: { min: 1, max: 10 },
+  healthCheckStartPeriodSeconds: { min: 0, max: 300 },
+  /** What ElastiCache Serverless accepts. */
+  valkeyMaxDataStorageGb: { min: 1, max: 5000 },
+  valkeyMaxEcpuPerSecond: { min: 1000, max: 15_000_000 },
+  /** What a WAF rate-based rule accepts (the lower bound of older API versions, so every region takes it). */
+  wafRateLimitPer5Minutes: { min: 100, max: 2_000_000_000 },
 } as const;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { EXAMPLE_CONFIG, readExampleConfig, tempDir } from '../test/fixtures.js';
+import { EXAMPLE_CONFIG, REPO_ROOT, readExampleConfig, tempDir } from '../test/fixtures.js';
 import { loadDeploymentConfig, parseDeploymentConfig } from './deployment-config.js';
 import type { ErrorCode } from './errors.js';
 import { McpFargateError } from './errors.js';
@@ -48,6 +48,7 @@ describe('deployment config', () => {
       serviceName: 'mcp',
       image: { repositoryName: 'mcp', digest: `sha256:${'a'.repeat(64)}` },
       loadBalancer: { scheme: 'internal', insecureHttpForTesting: true },
+      auth: { mode: 'none' },
     });
     assert.deepEqual(config.task, { cpu: 512, memoryMiB: 1024, architecture: 'arm64' });
     assert.equal(config.image.createRepository, true);
@@ -58,10 +59,8 @@ describe('deployment config', () => {
     assert.equal(config.deletionProtection, true);
     assert.equal(config.containerInsights, 'enabled');
     assert.deepEqual(config.tags, {});
-    assert.deepEqual(
-      [config.loadBalancer.allowUnauthenticatedPublicAccess, config.loadBalancer.httpRedirect, config.loadBalancer.allowedCidrs],
-      [false, false, []],
-    );
+    assert.deepEqual([config.loadBalancer.httpRedirect, config.loadBalancer.allowedCidrs], [false, []]);
+    assert.deepEqual([config.server, config.servers, config.waf, config.valkey], [undefined, undefined, false, undefined]);
   });
 
   test('WHEN the file is not JSON THEN the error names the file', () => {
@@ -153,22 +152,47 @@ describe('deployment config', () => {
     );
   });
 
-  test('WHEN an internet-facing load balancer has no allowlist THEN the public opt-in is required (issue 8, item 3)', () => {
+  test('WHEN auth is missing THEN an explicit choice is required (issue 11); an open load balancer with auth on is fine', () => {
+    rejects('MCPF_CDK_AUTH_REQUIRED', (c) => delete c.auth, 'auth is required', "mode: 'keys'", "mode: 'none'");
+    assert.deepEqual(parseDeploymentConfig(withPatch((c) => delete c.loadBalancer.allowedCidrs)).loadBalancer.allowedCidrs, []);
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.auth = { mode: 'basic' }), 'auth.mode must be one of "keys", "oauth", "none", got "basic"');
     rejects(
-      'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
-      (c) => delete c.loadBalancer.allowedCidrs,
-      'loadBalancer.allowedCidrs or allowedPrefixListIds',
-      'allowUnauthenticatedPublicAccess',
+      'MCPF_CDK_CONFIG_INVALID',
+      (c) => (c.loadBalancer.allowUnauthenticatedPublicAccess = true),
+      'loadBalancer.allowUnauthenticatedPublicAccess is not a known field',
     );
-    rejects('MCPF_CDK_PUBLIC_ACCESS_CONFLICT', (c) => (c.loadBalancer.allowUnauthenticatedPublicAccess = true), 'limited to allowedCidrs');
-    assert.equal(
-      parseDeploymentConfig(
-        withPatch((c) => {
-          delete c.loadBalancer.allowedCidrs;
-          c.loadBalancer.allowUnauthenticatedPublicAccess = true;
-        }),
-      ).loadBalancer.allowUnauthenticatedPublicAccess,
-      true,
+  });
+
+  test('WHEN auth is none on an internet-facing load balancer THEN acknowledgeNoAuth is required, in a sentence (issue 11)', () => {
+    rejects('MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED', (c) => (c.auth = { mode: 'none' }), 'set auth.acknowledgeNoAuth', 'internet-facing');
+    rejects('MCPF_CDK_AUTH_INVALID', (c) => (c.auth = { mode: 'none', acknowledgeNoAuth: 'fine' }), 'auth.acknowledgeNoAuth must say in a sentence');
+    const internal = parseDeploymentConfig(
+      withPatch((c) => {
+        c.auth = { mode: 'none' };
+        c.loadBalancer.scheme = 'internal';
+      }),
+    );
+    assert.deepEqual(internal.auth, { mode: 'none' });
+    const acknowledged = withPatch((c) => (c.auth = { mode: 'none', acknowledgeNoAuth: 'The demo server holds no data and no credentials' }));
+    assert.equal(parseDeploymentConfig(acknowledged).auth.mode, 'none');
+  });
+
+  test('WHEN auth keys or oauth are malformed THEN the construct rules report them with the config names', () => {
+    rejects('MCPF_CDK_AUTH_INVALID', (c) => (c.auth.header = 'content-type'), 'auth.header', '"content-type"');
+    rejects('MCPF_CDK_SECRET_INVALID', (c) => (c.auth.keysSecret = 'arn:aws:s3:::keys'), 'auth.keysSecret.secret');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => delete c.auth.keysSecret, 'auth.keysSecret is required');
+    rejects('MCPF_CDK_AUTH_INVALID', (c) => (c.auth = { mode: 'oauth' }), 'needs exactly one of issuer');
+    rejects('MCPF_CDK_AUTH_INVALID', (c) => (c.auth = { mode: 'oauth', issuer: 'http://idp' }), 'auth.issuer must be an https:// URL');
+    rejects('MCPF_CDK_AUTH_INVALID', (c) => (c.auth = { mode: 'oauth', issuer: 'https://idp.example.com', algorithms: ['HS256'] }), 'auth.algorithms[0]');
+    rejects('MCPF_CDK_AUTH_INVALID', (c) => (c.auth = { mode: 'oauth', cognito: {}, scopes: ['x'] }), 'auth.scopes applies to an external issuer');
+    rejects('MCPF_CDK_AUTH_INVALID', (c) => (c.auth = { mode: 'oauth', cognito: { domainPrefix: 'cognito-mcp' } }), 'auth.cognito.domainPrefix');
+    rejects(
+      'MCPF_CDK_AUTH_INVALID',
+      (c) => {
+        c.auth = { mode: 'oauth', cognito: {} };
+        c.loadBalancer = { insecureHttpForTesting: true, scheme: 'internal' };
+      },
+      'MCP clients refuse OAuth over plain HTTP',
     );
   });
 
@@ -203,7 +227,7 @@ describe('deployment config', () => {
       'network.egressRules[0].port must be an integer from 1 to 65535',
     );
     rejects('MCPF_CDK_TAG_INVALID', (c) => (c.tags = { 'aws:owner': 'x' }), 'tags.aws:owner');
-    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.sessionStore = 'valkey'), 'sessionStore must be one of "memory", got "valkey"');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.sessionStore = 'redis'), 'sessionStore must be one of "memory", "valkey", got "redis"');
   });
 
   test('WHEN an existing VPC is named THEN new-VPC fields conflict and account/region are required', () => {
@@ -270,5 +294,99 @@ describe('deployment config', () => {
         return true;
       },
     );
+  });
+
+  test('GIVEN the stdio and sidecar example configs THEN they load with their servers, auth, store and WAF', () => {
+    const stdio = loadDeploymentConfig(join(REPO_ROOT, 'examples/mcp-fargate.stdio.config.json'));
+    assert.equal(stdio.server?.command, '/usr/local/bin/github-mcp-server stdio --read-only');
+    assert.deepEqual(stdio.server?.passEnv, ['GITHUB_PERSONAL_ACCESS_TOKEN']);
+    assert.deepEqual([stdio.auth.mode, stdio.sessionStore, stdio.waf], ['oauth', 'valkey', true]);
+    const sidecar = loadDeploymentConfig(join(REPO_ROOT, 'examples/mcp-fargate.sidecar.config.json'));
+    assert.match(sidecar.server?.image ?? '', /^mcp-weather-fastmcp@sha256:/);
+    assert.deepEqual([sidecar.server?.port, sidecar.auth.mode, sidecar.sessionStore, sidecar.waf], [8000, 'oauth', 'memory', { rateLimitPer5Minutes: 5000 }]);
+  });
+
+  test('WHEN a server entry is malformed THEN the construct rules report it with the config names, every entry at once', () => {
+    assert.throws(
+      () =>
+        parseDeploymentConfig(
+          withPatch((c) => {
+            c.servers = {
+              GitHub: { module: '/app/a.js' },
+              both: { module: '/app/a.js', url: 'http://127.0.0.1:9000/mcp' },
+              rel: { module: 'server.js', default: true },
+              cmd: { command: 'node "x', default: true },
+              side: { image: 'mcp-python:v1', port: 8000, healthCheck: { command: ['CMD', 'true'] } },
+            };
+          }),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof McpFargateError);
+        for (const expected of [
+          'servers: "GitHub" is not a server name',
+          'servers.both must have exactly one of module, command, url and image',
+          'servers.rel.module must be an absolute path',
+          'servers.cmd.command cannot be split (unterminated double quote)',
+          'servers.side.image must be <repository name or ECR URI>@sha256:<64 hex>',
+          'servers: rel and cmd are both the default',
+        ]) {
+          assert.ok(error.message.includes(expected), `${expected} in:\n${error.message}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  test('WHEN server and servers are both given, or a sidecar is not in ECR or has no health check THEN each is named', () => {
+    rejects(
+      'MCPF_CDK_SERVER_CONFLICT',
+      (c) => {
+        c.server = { module: '/app/a.js' };
+        c.servers = { b: { module: '/app/b.js' } };
+      },
+      'server and servers are both given',
+    );
+    const image = `ghcr.io/acme/mcp@${'sha256:'}${'a'.repeat(64)}`;
+    rejects(
+      'MCPF_CDK_SERVER_INVALID',
+      (c) => (c.server = { image, port: 8000, healthCheck: { command: ['CMD', 'true'] } }),
+      'server.image must name an ECR repository',
+    );
+    rejects('MCPF_CDK_SERVER_INVALID', (c) => (c.server = { image: `mcp@sha256:${'a'.repeat(64)}`, port: 8000 }), 'server.healthCheck.command is required');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.server = { module: '/app/a.js', default: true }), 'server.default is not a known field');
+    rejects('MCPF_CDK_ENV_RESERVED', (c) => (c.environment.MCP_SERVER = '/app/a.js'), 'environment.MCP_SERVER', 'use server or servers');
+    rejects('MCPF_CDK_ENV_RESERVED', (c) => (c.server = { command: 'node a.js', env: { LOG_LEVEL: 'debug' } }), 'server.env.LOG_LEVEL');
+    rejects('MCPF_CDK_ENV_RESERVED', (c) => (c.secrets.AUTH_KEYS = 'prod/keys'), 'secrets.AUTH_KEYS', 'use auth');
+  });
+
+  test('WHEN the session store is an existing one THEN url and urlSecret are checked; valkey sizes need valkey', () => {
+    rejects('MCPF_CDK_SESSION_STORE_INVALID', (c) => (c.sessionStore = { url: 'rediss://u:p@cache:6379' }), 'sessionStore.url', 'urlSecret');
+    rejects('MCPF_CDK_SESSION_STORE_INVALID', (c) => (c.sessionStore = { url: 'rediss://cache:6379' }), 'port 6379', 'egressRules');
+    rejects('MCPF_CDK_SESSION_STORE_INVALID', (c) => (c.sessionStore = { cluster: true }), 'exactly one of url and urlSecret');
+    rejects('MCPF_CDK_SECRET_INVALID', (c) => (c.sessionStore = { urlSecret: 'arn:aws:s3:::x' }), 'sessionStore.urlSecret.secret');
+    rejects('MCPF_CDK_SESSION_STORE_INVALID', (c) => (c.valkey = { maxDataStorageGb: 2 }), 'valkey sizes the cache', '"memory"');
+    rejects(
+      'MCPF_CDK_NUMBER_OUT_OF_RANGE',
+      (c) => {
+        c.sessionStore = 'valkey';
+        c.valkey = { maxEcpuPerSecond: 10 };
+      },
+      'valkey.maxEcpuPerSecond must be an integer from 1000',
+    );
+    const store = parseDeploymentConfig(
+      withPatch((c) => {
+        c.sessionStore = { url: 'rediss://cache.internal:6379', cluster: true };
+        c.network.egressRules = [{ cidr: '10.20.0.0/16', port: 6379 }];
+      }),
+    ).sessionStore;
+    assert.deepEqual(store, { url: 'rediss://cache.internal:6379', cluster: true });
+    assert.deepEqual(parseDeploymentConfig(withPatch((c) => (c.sessionStore = { urlSecret: 'prod/redis-url' }))).sessionStore, {
+      urlSecret: { secret: 'prod/redis-url' },
+    });
+  });
+
+  test('WHEN waf is malformed THEN it says what is accepted', () => {
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', (c) => (c.waf = { rateLimitPer5Minutes: 5 }), 'waf.rateLimitPer5Minutes must be an integer from 100');
+    rejects('MCPF_CDK_CONFIG_INVALID', (c) => (c.waf = 'on'), 'waf must be a JSON object or true or false, got "on"');
   });
 });

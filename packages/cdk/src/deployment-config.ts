@@ -4,7 +4,11 @@ import { DEFAULTS, LIMITS } from './defaults.js';
 import type { ErrorCode } from './errors.js';
 import { ERROR_CODES, McpFargateError, show } from './errors.js';
 import { FARGATE_CPUS, FARGATE_MEMORY_MIB, validateTaskSize } from './fargate-task-size.js';
+import { GATEWAY_ENV, RESERVED_ENVIRONMENT } from './gateway-env.js';
+import { resolveAuth, validateAcknowledgement, validateAuthHeader } from './service/auth.js';
+import { validateChildEnvironmentNames, validateServerEntry, validateServerName, validateServerSet } from './service/hosted-server.js';
 import { CONSTRUCT_TAGS } from './service/props.js';
+import { validateRedisUrl } from './service/session-store.js';
 import type { Range } from './validation.js';
 import {
   parseSecretReference,
@@ -23,6 +27,7 @@ import {
   validateTag,
   validateTaskCounts,
   LOG_RETENTION_DAYS,
+  parseImageReference,
   STICKINESS_MAX_SECONDS,
 } from './validation.js';
 
@@ -166,11 +171,21 @@ const SECRET = z.union([
   }),
 ]);
 
+/** A secret as the construct takes it: a bare name or ARN becomes `{ secret }`. */
+const SECRET_SPEC = SECRET.transform((spec) => (typeof spec === 'string' ? { secret: spec } : spec));
+
+type SecretSpec = z.output<typeof SECRET_SPEC>;
+
+/** The rules of one secret reference, under `field`. */
+function checkSecret(field: string, spec: SecretSpec, report: (check: () => unknown) => void): void {
+  report(() => parseSecretReference(`${field}.secret`, spec.secret));
+  report(() => validateSecretJsonKey(`${field}.jsonKey`, spec.jsonKey, spec.format));
+  const kmsKeyArn = spec.kmsKeyArn;
+  if (kmsKeyArn !== undefined) report(() => validateKmsKeyArn(`${field}.kmsKeyArn`, kmsKeyArn));
+}
+
 const SECRETS = z
-  .record(
-    z.string(),
-    SECRET.transform((spec) => (typeof spec === 'string' ? { secret: spec } : spec)),
-  )
+  .record(z.string(), SECRET_SPEC)
   .describe('environment variables that ECS fills from Secrets Manager when the task starts')
   .superRefine(
     (secrets, ctx) => {
@@ -178,13 +193,9 @@ const SECRETS = z
       const malformed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
       for (const [name, spec] of Object.entries(secrets)) {
         if (malformed.has(name)) continue;
-        const field = `secrets.${name}`;
         rule<typeof secrets>((_, report) => {
           report(() => validateEnvironmentName('secrets', name));
-          report(() => parseSecretReference(`${field}.secret`, spec.secret));
-          report(() => validateSecretJsonKey(`${field}.jsonKey`, spec.jsonKey, spec.format));
-          const kmsKeyArn = spec.kmsKeyArn;
-          if (kmsKeyArn !== undefined) report(() => validateKmsKeyArn(`${field}.kmsKeyArn`, kmsKeyArn));
+          checkSecret(`secrets.${name}`, spec, report);
         })(secrets, ctx);
       }
     },
@@ -232,10 +243,6 @@ const LOAD_BALANCER = z
           for (const [i, id] of ids.entries()) report(() => validatePrefixListId(`loadBalancer.allowedPrefixListIds[${i}]`, id));
         }),
       ),
-    allowUnauthenticatedPublicAccess: z
-      .boolean()
-      .default(false)
-      .describe('open an internet-facing load balancer to everyone: nothing authenticates MCP callers yet, so anyone with the URL can call the MCP'),
     insecureHttpForTesting: z.boolean().default(false).describe('plain HTTP on port 80, no TLS: internal testing only'),
     httpRedirect: z
       .boolean()
@@ -285,31 +292,6 @@ const LOAD_BALANCER = z
       }
     }),
     whenParsed('insecureHttpForTesting', 'certificateArn', 'domainName', 'hostedZone', 'httpRedirect'),
-  )
-  .superRefine(
-    rule((lb, report) => {
-      const allowlisted = lb.allowedCidrs.length > 0 || lb.allowedPrefixListIds.length > 0;
-      const internetFacing = lb.scheme === 'internet-facing';
-      if (internetFacing && !allowlisted && !lb.allowUnauthenticatedPublicAccess) {
-        report(() =>
-          fail(
-            'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
-            'loadBalancer.allowedCidrs or allowedPrefixListIds (the agent platform egress ranges) is required for an internet-facing load balancer, since ' +
-              'nothing authenticates MCP callers yet; or use scheme "internal", or set allowUnauthenticatedPublicAccess: true to accept that anyone who ' +
-              'finds the URL can call the MCP',
-          ),
-        );
-      }
-      if (lb.allowUnauthenticatedPublicAccess && (!internetFacing || allowlisted)) {
-        report(() =>
-          fail(
-            'MCPF_CDK_PUBLIC_ACCESS_CONFLICT',
-            `loadBalancer.allowUnauthenticatedPublicAccess opens an internet-facing load balancer to everyone, but this one is ${internetFacing ? 'limited to allowedCidrs/allowedPrefixListIds' : 'internal'}; drop it`,
-          ),
-        );
-      }
-    }),
-    whenParsed('scheme', 'allowedCidrs', 'allowedPrefixListIds', 'allowUnauthenticatedPublicAccess'),
   );
 
 const stickinessSeconds = integer({ min: 1, max: STICKINESS_MAX_SECONDS }, 'MCPF_CDK_STICKINESS_DURATION_INVALID').describe(
@@ -397,6 +379,174 @@ const ALARMS = z.strictObject({
   memoryPercent: number(LIMITS.alarmPercent).optional().describe(`service memory that counts as a breach (default ${DEFAULTS.memoryAlarmPercent})`),
 });
 
+const HEALTH_CHECK = z.strictObject({
+  command: z
+    .array(z.string())
+    .describe('the sidecar\'s container health check: ["CMD", "executable", ...args] or ["CMD-SHELL", "a shell line"], with what its image has'),
+  intervalSeconds: integer(LIMITS.healthCheckIntervalSeconds).optional().describe(`seconds between checks (default ${DEFAULTS.healthCheckIntervalSeconds})`),
+  timeoutSeconds: integer(LIMITS.healthCheckTimeoutSeconds).optional().describe(`seconds a check may take (default ${DEFAULTS.healthCheckTimeoutSeconds})`),
+  retries: integer(LIMITS.healthCheckRetries).optional().describe(`failed checks before the container is unhealthy (default ${DEFAULTS.unhealthyThreshold})`),
+  startPeriodSeconds: integer(LIMITS.healthCheckStartPeriodSeconds)
+    .optional()
+    .describe(`seconds after start in which failures do not count (default ${DEFAULTS.healthCheckGraceSeconds})`),
+});
+
+/**
+ * A hosted server: exactly one of module, command, url and image (a sidecar), with that kind's fields. One object
+ * rather than a union, so a mistake is reported in the words of the kind the file meant (validateServerEntry).
+ */
+const SERVER_FIELDS = {
+  module: z.string().optional().describe('absolute path of a module in the image whose default export returns an McpServer (SDK v2 or v1)'),
+  command: z
+    .string()
+    .optional()
+    .describe('a stdio server\'s command line, split without a shell: words on whitespace, \'...\' literal, "..." with \\" and \\\\'),
+  cwd: z.string().optional().describe("command: the child's absolute working directory"),
+  passEnv: z.array(z.string()).optional().describe("command: names of the gateway's variables (such as secrets) the child may see"),
+  env: z.record(z.string(), z.string()).optional().describe('command: plain values for the child; never credentials'),
+  url: z.string().optional().describe('an existing streamable-HTTP MCP server, http:// or https://'),
+  headers: z
+    .record(z.string(), z.string())
+    .optional()
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the gateway's own ${NAME} reference syntax, not a template.
+    .describe("url: headers added to upstream requests; ${NAME} in a value is the gateway's variable NAME (a secret)"),
+  image: z.string().optional().describe('a sidecar in its own image: <ECR repository name or URI>@sha256:<64 hex>, run beside the gateway'),
+  port: integer(LIMITS.containerPort).optional().describe('image: the port the sidecar listens on, on 127.0.0.1 (not the gateway 8080)'),
+  path: z.string().optional().describe(`image: the path of its MCP endpoint (default ${DEFAULTS.sidecarPath})`),
+  healthCheck: HEALTH_CHECK.optional().describe('image: required, the gateway starts once it passes'),
+  environment: z.record(z.string(), z.string()).optional().describe("image: the sidecar's plain environment; never credentials"),
+  secrets: z.record(z.string(), SECRET_SPEC).optional().describe("image: the sidecar's variables from Secrets Manager"),
+  user: z.string().optional().describe(`image: the user it runs as (default ${DEFAULTS.sidecarUser})`),
+  readonlyRootFilesystem: z.boolean().optional().describe('image: read-only root filesystem with a writable /tmp volume (default true)'),
+};
+
+const SERVER = z
+  .strictObject(SERVER_FIELDS)
+  .describe(
+    'the MCP server the gateway hosts (default: its built-in demo): { "module" }, { "command", "cwd"?, "passEnv"?, "env"? }, { "url", "headers"? } ' +
+      'or a sidecar { "image", "port", "path"?, "healthCheck", "environment"?, "secrets"? }',
+  );
+
+const SERVERS = z
+  .record(z.string(), z.strictObject({ ...SERVER_FIELDS, default: z.boolean().optional().describe('also serve this one at /mcp (at most one server)') }))
+  .describe('several servers, each at /<name>/mcp, the one with "default": true also at /mcp; the same kinds as server');
+
+const SESSION_STORE = z
+  .union([
+    // The object form first, so a malformed one is reported as itself (describeIssue takes the first branch that
+    // got past the type check).
+    z
+      .strictObject({
+        url: z.string().optional().describe('an existing store: redis:// or rediss:// URL without credentials'),
+        urlSecret: SECRET_SPEC.optional().describe('an existing store whose URL carries credentials: the secret holding it'),
+        cluster: z.boolean().optional().describe('the store runs in cluster mode (REDIS_CLUSTER=on; default false)'),
+      })
+      .superRefine(
+        rule((store, report) => {
+          if ((store.url === undefined) === (store.urlSecret === undefined)) {
+            report(() => fail('MCPF_CDK_SESSION_STORE_INVALID', 'sessionStore needs exactly one of url and urlSecret'));
+          }
+          const secret = store.urlSecret;
+          if (secret !== undefined) checkSecret('sessionStore.urlSecret', secret, report);
+        }),
+      ),
+    z.enum(['memory', 'valkey']),
+  ])
+  .default(DEFAULTS.sessionStore as 'memory')
+  .describe(
+    'where legacy MCP session records live: "memory" (on the task that made them), "valkey" (an ElastiCache Serverless cache the stack ' +
+      'creates: any task serves any session), or an existing store { "url" } / { "urlSecret" }',
+  );
+
+const VALKEY = z.strictObject({
+  maxDataStorageGb: integer(LIMITS.valkeyMaxDataStorageGb)
+    .optional()
+    .describe(`most data the cache holds, in GB; a cap, billed by use (default ${DEFAULTS.valkeyMaxDataStorageGb})`),
+  maxEcpuPerSecond: integer(LIMITS.valkeyMaxEcpuPerSecond)
+    .optional()
+    .describe(`most ElastiCache Processing Units a second (default ${DEFAULTS.valkeyMaxEcpuPerSecond})`),
+});
+
+const AUTH = z
+  .discriminatedUnion(
+    'mode',
+    [
+      z
+        .strictObject({
+          mode: z.literal('keys'),
+          keysSecret: SECRET_SPEC.describe('the secret holding the keys, comma- or newline-separated (several while one rotates)'),
+          header: z
+            .string()
+            .optional()
+            .describe(`the header that carries a key (default ${DEFAULTS.authHeader}: Authorization: Bearer <key>; x-api-key, x-sema4ai-auth, ...)`),
+        })
+        .superRefine(
+          rule((auth, report) => {
+            checkSecret('auth.keysSecret', auth.keysSecret, report);
+            const header = auth.header;
+            if (header !== undefined) report(() => validateAuthHeader('auth.header', header));
+          }),
+        ),
+      z
+        .strictObject({
+          mode: z.literal('oauth'),
+          issuer: z.string().optional().describe("an external authorization server's issuer, https://"),
+          jwksUrl: z.string().optional().describe('issuer: its JWKS URL (default: discovered from the issuer)'),
+          scopes: z.array(z.string()).optional().describe('issuer: scopes every token must carry'),
+          algorithms: z.array(z.string()).optional().describe('issuer: accepted JWS algorithms (asymmetric only)'),
+          cognito: z
+            .strictObject({
+              domainPrefix: z.string().optional().describe('the hosted domain prefix (default: mcp- and the stack id)'),
+              scopes: z.array(z.string()).optional().describe(`scope names of the resource server (default ["${DEFAULTS.cognitoScope}"])`),
+            })
+            .optional()
+            .describe('a Cognito user pool the stack creates: resource server (the MCP URL), client-credentials app client, hosted domain'),
+        })
+        .superRefine(
+          rule((auth, report) => {
+            if ((auth.issuer === undefined) === (auth.cognito === undefined)) {
+              report(() => fail('MCPF_CDK_AUTH_INVALID', 'auth (mode "oauth") needs exactly one of issuer (an external authorization server) and cognito'));
+              return;
+            }
+            if (auth.cognito !== undefined) {
+              for (const key of ['jwksUrl', 'scopes', 'algorithms'] as const) {
+                if (auth[key] !== undefined)
+                  report(() => fail('MCPF_CDK_AUTH_INVALID', `auth.${key} applies to an external issuer; with cognito, use auth.cognito.scopes`));
+              }
+            }
+          }),
+        ),
+      z.strictObject({
+        mode: z.literal('none'),
+        acknowledgeNoAuth: z
+          .string()
+          .optional()
+          .describe('required on an internet-facing load balancer: a sentence saying why an MCP anyone can call is acceptable')
+          .superRefine(rule((ack, report) => ack !== undefined && report(() => validateAcknowledgement('auth.acknowledgeNoAuth', ack)))),
+      }),
+    ],
+    {
+      // A missing auth gets its own code and says what to choose: there is no default.
+      error: (issue) =>
+        issue.input === undefined
+          ? (messageOf(() => resolveAuth((prop) => prop, undefined, { internetFacing: true, insecureHttp: false, audience: undefined })) ?? undefined)
+          : undefined,
+    },
+  )
+  .describe('who may call the MCP (required): { "mode": "keys", ... }, { "mode": "oauth", ... } or { "mode": "none", "acknowledgeNoAuth" }');
+
+const WAF = z
+  .union([
+    z.strictObject({
+      rateLimitPer5Minutes: integer(LIMITS.wafRateLimitPer5Minutes)
+        .optional()
+        .describe(`requests one client IP may send in 5 minutes (default ${DEFAULTS.wafRateLimitPer5Minutes})`),
+    }),
+    z.boolean(),
+  ])
+  .default(false)
+  .describe('AWS WAF on the load balancer: a rate limit per client IP and the AWS managed common and known-bad-inputs rules');
+
 const DEPLOYMENT_CONFIG = z
   .strictObject({
     $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
@@ -429,10 +579,12 @@ const DEPLOYMENT_CONFIG = z
     task: TASK.prefault({}),
     scaling: SCALING.prefault({}),
     environment: ENVIRONMENT.default({}),
-    sessionStore: z
-      .enum(['memory'])
-      .default(DEFAULTS.sessionStore)
-      .describe('where legacy MCP session records live (SESSION_STORE); memory: on the task that made them'),
+    server: SERVER.optional(),
+    servers: SERVERS.optional(),
+    auth: AUTH,
+    waf: WAF,
+    sessionStore: SESSION_STORE,
+    valkey: VALKEY.optional().describe('sizes the cache of sessionStore "valkey"'),
     secrets: SECRETS.default({}),
     loadBalancer: LOAD_BALANCER.prefault({}),
     stickiness: STICKINESS.optional(),
@@ -451,8 +603,99 @@ const DEPLOYMENT_CONFIG = z
           report(() => fail('MCPF_CDK_CONFIG_INVALID', `secrets.${name} is also a plain environment variable; a name can only be one or the other`));
         }
       }
+      for (const [field, names] of [
+        ['environment', Object.keys(config.environment)],
+        ['secrets', Object.keys(config.secrets)],
+      ] as const) {
+        for (const name of names) {
+          if (RESERVED_ENVIRONMENT.includes(name)) {
+            report(() => fail('MCPF_CDK_ENV_RESERVED', `${field}.${name} is set by the stack from its own field (${configFieldSetting(name)})`));
+          }
+        }
+      }
     }),
     whenParsed('secrets', 'environment'),
+  )
+  .superRefine(
+    rule((config, report) => {
+      // The hosted server(s): the construct's rules, with the config's field names.
+      const ctx = { containerPort: DEFAULTS.containerPort, defined: new Set([...Object.keys(config.environment), ...Object.keys(config.secrets)]) };
+      if (config.server !== undefined && config.servers !== undefined) {
+        report(() => fail('MCPF_CDK_SERVER_CONFLICT', 'server and servers are both given; host one server, or several under servers'));
+      }
+      const check = (field: string, entry: z.output<typeof SERVER>, named: boolean) => {
+        report(() => {
+          const kind = validateServerEntry(field, entry, ctx, named);
+          if (kind === 'image') parseImageReference(`${field}.image`, entry.image ?? '');
+          if (kind === 'command' && !named) validateChildEnvironmentNames(`${field}.env`, entry.env ?? {}, ctx.defined);
+        });
+        for (const [name, spec] of Object.entries(entry.secrets ?? {})) {
+          report(() => validateEnvironmentName(`${field}.secrets`, name));
+          checkSecret(`${field}.secrets.${name}`, spec, report);
+        }
+      };
+      if (config.server !== undefined) check('server', config.server, false);
+      if (config.servers !== undefined) {
+        const entries = Object.entries(config.servers);
+        for (const [name, entry] of entries) {
+          report(() => validateServerName('servers', name));
+          check(`servers.${name}`, entry, true);
+        }
+        report(() => validateServerSet('servers', entries));
+      }
+    }),
+    whenParsed('server', 'servers', 'environment', 'secrets'),
+  )
+  .superRefine(
+    rule((config, report) => {
+      const store = config.sessionStore;
+      if (config.valkey !== undefined && store !== 'valkey') {
+        report(() => fail('MCPF_CDK_SESSION_STORE_INVALID', `valkey sizes the cache of sessionStore "valkey", but sessionStore is ${show(store)}; drop it`));
+      }
+      if (typeof store === 'object' && store.url !== undefined) {
+        const url = store.url;
+        report(() => validateRedisUrl('sessionStore.url', url, config.network.egressRules));
+      }
+    }),
+    whenParsed('sessionStore', 'valkey', 'network.egressRules'),
+  )
+  .superRefine(
+    rule((config, report) => {
+      const internetFacing = config.loadBalancer.scheme === 'internet-facing';
+      const auth = config.auth;
+      if (auth.mode === 'none' && internetFacing && auth.acknowledgeNoAuth === undefined) {
+        report(() =>
+          fail(
+            'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
+            'auth is "none" on an internet-facing load balancer: anyone who reaches it can call every tool, and whatever the hosted server\'s ' +
+              "credentials and network reach (an allowlist does not change that: an agent platform's egress addresses serve all its tenants). " +
+              'Choose mode "keys" or "oauth", use loadBalancer.scheme "internal", or set auth.acknowledgeNoAuth to a sentence saying why it is acceptable',
+          ),
+        );
+      }
+      if (auth.mode === 'oauth' && config.loadBalancer.insecureHttpForTesting) {
+        report(() =>
+          fail(
+            'MCPF_CDK_AUTH_INVALID',
+            'auth is "oauth", which needs the HTTPS MCP URL as the tokens\' audience (RFC 8707), and MCP clients refuse OAuth over plain HTTP; ' +
+              'loadBalancer.insecureHttpForTesting has neither. Use mode "keys" for such a test',
+          ),
+        );
+      }
+      if (auth.mode === 'oauth' && !config.loadBalancer.insecureHttpForTesting && (auth.issuer === undefined) !== (auth.cognito === undefined)) {
+        // The value rules (issuer and JWKS URLs, scopes, algorithms, the domain prefix) are the construct's, under the
+        // config's field names; the audience only has to be some HTTPS MCP URL for them.
+        const audience = 'https://mcp.example.com/mcp';
+        report(() =>
+          resolveAuth((prop) => prop, auth.cognito !== undefined ? { mode: 'oauth', cognito: auth.cognito } : { ...auth, issuer: auth.issuer ?? '' }, {
+            internetFacing,
+            insecureHttp: false,
+            audience,
+          }),
+        );
+      }
+    }),
+    whenParsed('auth', 'loadBalancer.scheme', 'loadBalancer.insecureHttpForTesting'),
   )
   .superRefine(
     rule((config, report) => {
@@ -490,6 +733,15 @@ const DEPLOYMENT_CONFIG = z
       ),
     },
   }));
+
+/** The config field that sets a variable the stack reserves. */
+function configFieldSetting(name: string): string {
+  if (name === GATEWAY_ENV.port) return 'the gateway listens on 8080';
+  if (name.startsWith('MCP_SERVER')) return 'use server or servers';
+  if (name === GATEWAY_ENV.sessionStore || name.startsWith('REDIS_')) return 'use sessionStore';
+  if (name.startsWith('AUTH_') || name.startsWith('OAUTH_')) return 'use auth';
+  return 'set for you';
+}
 
 type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
@@ -600,9 +852,15 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]):
         const tag = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
         return problem(`must be one of ${(issue.options ?? []).map((o) => show(o)).join(', ')}, got ${show(tag)}`);
       }
-      // A string or an object (secrets): report the problems of the form the value was written in.
+      // A string or an object (a secret), an object or a word (sessionStore, waf): report the problems of the form the
+      // value was written in, or, written in none of them, what the forms are.
       const branch = issue.errors.find((errors) => errors.every((e) => e.code !== 'invalid_type' || e.path.length > 0));
-      return branch === undefined ? problem(`must be a string or a JSON object, ${got}`) : branch.flatMap((e) => describeIssue(e, path));
+      if (branch !== undefined) return branch.flatMap((e) => describeIssue(e, path));
+      if (issue.input === undefined) return problem('is required');
+      const forms = issue.errors.flatMap((errors) =>
+        errors.flatMap((e) => (e.code === 'invalid_type' && e.path.length === 0 ? [EXPECTED[e.expected] ?? e.expected] : [])),
+      );
+      return problem(`must be ${forms.join(' or ')}, ${got}`);
     }
     default:
       return problem(`is not valid (${issue.message}), ${got}`);

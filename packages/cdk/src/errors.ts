@@ -14,8 +14,7 @@ export const ERROR_CODES = {
   MCPF_CDK_CHOICE_INVALID: 'a value is not one of the choices the prop accepts',
   MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED: 'HTTPS needs a certificate, or a domain name and hosted zone to create one',
   MCPF_CDK_HTTP_CONFLICT: 'plain HTTP for testing cannot be combined with a certificate, a domain or an HTTP redirect',
-  MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED: 'an internet-facing load balancer needs allowed CIDRs or prefix lists, or the explicit public opt-in',
-  MCPF_CDK_PUBLIC_ACCESS_CONFLICT: 'the public opt-in applies only to an internet-facing load balancer without an allowlist',
+  MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED: 'auth none on an internet-facing load balancer needs acknowledgeNoAuth, a sentence saying why',
   MCPF_CDK_DOMAIN_INVALID: 'a domain name is malformed or outside its hosted zone',
   MCPF_CDK_DOMAIN_REQUIRED: 'HTTPS needs the domain name its certificate covers (and a hosted zone needs a record name)',
   MCPF_CDK_CERTIFICATE_ARN_INVALID: 'a certificate is not given as an ACM certificate ARN',
@@ -35,6 +34,11 @@ export const ERROR_CODES = {
   MCPF_CDK_VPC_CONFLICT: 'an existing VPC and options for a new VPC were both given',
   MCPF_CDK_LOG_RETENTION_INVALID: 'log retention must be one of the values CloudWatch Logs accepts',
   MCPF_CDK_NAME_INVALID: 'a name does not meet the naming rules of the AWS service that uses it',
+  MCPF_CDK_SERVER_INVALID: 'a hosted MCP server (module, command, url or sidecar image) is malformed',
+  MCPF_CDK_SERVER_CONFLICT: 'hosted MCP servers contradict each other: two kinds in one, server with servers, two defaults, a port taken',
+  MCPF_CDK_SESSION_STORE_INVALID: 'the session store is malformed, carries credentials in plain text, or cannot be reached',
+  MCPF_CDK_AUTH_REQUIRED: 'an explicit auth choice is required: keys, oauth, or none',
+  MCPF_CDK_AUTH_INVALID: 'the auth settings are malformed or do not fit the load balancer',
   MCPF_CDK_REGION_REQUIRED: 'the stack needs a concrete region',
   MCPF_CDK_CONFIG_INVALID: 'the deployment config file is not valid',
 } as const;
@@ -43,9 +47,10 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
  * Codes no longer thrown, never to be reused for another meaning. MCPF_CDK_STICKINESS_COOKIE_INVALID: app-cookie
- * stickiness was removed (the gateway sets no cookie for it to follow).
+ * stickiness was removed (the gateway sets no cookie for it to follow). MCPF_CDK_PUBLIC_ACCESS_CONFLICT: the
+ * allowUnauthenticatedPublicAccess opt-in it policed was replaced by the explicit auth choice (issue 11).
  */
-export const RETIRED_ERROR_CODES: readonly string[] = ['MCPF_CDK_STICKINESS_COOKIE_INVALID'];
+export const RETIRED_ERROR_CODES: readonly string[] = ['MCPF_CDK_STICKINESS_COOKIE_INVALID', 'MCPF_CDK_PUBLIC_ACCESS_CONFLICT'];
 
 /** An invalid prop or config value, found at synth time before anything reaches AWS. */
 export class McpFargateError extends Error {

@@ -15,7 +15,7 @@ const { values } = parseArgs({
 
 try {
   const config = loadDeploymentConfig(values.config);
-  const { app } = createMcpFargateApp(config, {
+  const { app, serviceStack } = createMcpFargateApp(config, {
     outdir: values.output,
     autoSynth: false, // synthesized below, once
     defaultEnv: {
@@ -43,6 +43,8 @@ try {
   } else if (values.output !== undefined) {
     const { assembly } = result;
     console.log(`Synthesized ${assembly.stacks.map((s) => s.stackName).join(', ')} to ${assembly.directory}`);
+    // What a deploy, a scale-in or a crash does to a legacy session differs by store: say it where the reader looks.
+    console.log(`sessions: ${serviceStack.mcp.sessionSummary}`);
     // Lookups that do not fail synth (availability zones, the S3 prefix list) leave placeholder values in the
     // templates: fine to read, not to deploy as they are.
     const pending = [...new Set((assembly.manifest.missing ?? []).map((m) => m.provider))];

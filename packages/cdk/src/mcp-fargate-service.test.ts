@@ -10,12 +10,14 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   ACCOUNT,
+  AUTH_KEYS_ARN,
   CERTIFICATE_ARN,
   DIGEST,
   ENV,
   EXISTING_VPC_CONTEXT,
   EXISTING_VPC_ID,
   KMS_KEY_ARN,
+  NO_AUTH,
   S3_PREFIX_LIST_CONTEXT,
   S3_PREFIX_LIST_ID,
   SECRET_COMPLETE_ARN,
@@ -38,7 +40,9 @@ function publicStack() {
     repositoryName: 'mcp-github',
     domainName: 'mcp.example.com',
     hostedZone: zone,
-    environment: { MCP_SERVER: '/app/server/index.js', LOG_LEVEL: 'info' },
+    environment: { LOG_LEVEL: 'info' },
+    server: { module: '/app/server/index.js' },
+    auth: { mode: 'keys', keysSecret: { secret: AUTH_KEYS_ARN }, header: 'X-Sema4ai-Auth' },
     secrets: {
       GITHUB_TOKEN: { secret: 'prod/github', jsonKey: 'token' },
       API_KEY: { secret: SECRET_COMPLETE_ARN, kmsKeyArn: KMS_KEY_ARN },
@@ -65,6 +69,7 @@ function internalStack() {
     repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'team/mcp-existing'),
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERTIFICATE_ARN),
     domainName: 'mcp.internal.example.com',
+    auth: { mode: 'oauth', issuer: 'https://login.example.com/realms/agents', scopes: ['mcp:tools'] },
     internetFacing: false,
     egress: 'vpc-endpoints',
     stickiness: { type: 'lb-cookie', duration: Duration.hours(2) },
@@ -79,7 +84,7 @@ function internalStack() {
   return { stack, mcp, template: Template.fromStack(stack) };
 }
 
-/** GIVEN plain HTTP for testing open to anyone (opted in), one task without stickiness, and an existing VPC found by id. */
+/** GIVEN plain HTTP for testing open to anyone (auth none, acknowledged), one task without stickiness, and an existing VPC found by id. */
 function httpStack() {
   const app = testApp(EXISTING_VPC_CONTEXT);
   const stack = new Stack(app, 'Http', { env: ENV });
@@ -87,7 +92,7 @@ function httpStack() {
     imageDigest: DIGEST,
     vpc: ec2.Vpc.fromLookup(stack, 'Vpc', { vpcId: EXISTING_VPC_ID }),
     insecureHttpForTesting: true,
-    allowUnauthenticatedPublicAccess: true,
+    auth: NO_AUTH,
     stickiness: { type: 'off' },
     minTasks: 1,
     maxTasks: 1,
@@ -203,11 +208,12 @@ describe('4. secrets', () => {
     return (policies[0] as { Properties: { PolicyDocument: { Statement: any[] } } }).Properties.PolicyDocument.Statement;
   };
 
-  test('THEN each secret becomes a task definition secret, with the JSON key in valueFrom', () => {
+  test('THEN each secret becomes a task definition secret, with the JSON key in valueFrom; the auth keys are one too', () => {
     const c = container(publicCase.template);
     assert.deepEqual(c.Secrets, [
       { Name: 'GITHUB_TOKEN', ValueFrom: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/github:token::' },
       { Name: 'API_KEY', ValueFrom: SECRET_COMPLETE_ARN },
+      { Name: 'AUTH_KEYS', ValueFrom: AUTH_KEYS_ARN },
     ]);
     const names = c.Environment.map((e: { Name: string }) => e.Name);
     assert.ok(!names.includes('GITHUB_TOKEN') && !names.includes('API_KEY'));
@@ -217,7 +223,7 @@ describe('4. secrets', () => {
     const statements = executionStatements().filter((s) => JSON.stringify(s.Action).includes('secretsmanager'));
     assert.equal(statements.length, 1);
     assert.equal(statements[0].Action, 'secretsmanager:GetSecretValue');
-    assert.deepEqual(statements[0].Resource, ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/github-??????', SECRET_COMPLETE_ARN]);
+    assert.deepEqual(statements[0].Resource, ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/github-??????', SECRET_COMPLETE_ARN, AUTH_KEYS_ARN]);
   });
 
   test('THEN a customer key adds kms:Decrypt on that key, only via Secrets Manager', () => {
@@ -331,7 +337,7 @@ describe('6. load balancer', () => {
     assert.equal(egress.FromPort, 8080);
   });
 
-  test('WHEN no CIDRs are given THEN an internal load balancer admits only its VPC, and an opted-in public one anyone', () => {
+  test('WHEN no CIDRs are given THEN an internal load balancer admits only its VPC, and an internet-facing one anyone', () => {
     const internalSg = only(internalCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') });
     assert.deepEqual([...new Set((internalSg.Properties.SecurityGroupIngress as { CidrIp: string }[]).map((r) => r.CidrIp))], ['10.0.0.0/16']);
     const httpSg = only(httpCase.template, 'AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^MCP load balancer') });

@@ -1,24 +1,55 @@
 import { CfnOutput, Duration, Names, Stack, Tags } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './defaults.js';
+import { GATEWAY_ENV } from './gateway-env.js';
 import { McpImageRepository } from './mcp-image-repository.js';
+import { createCognitoAuth } from './service/auth.js';
 import { createLoadBalancing } from './service/load-balancer.js';
 import type { McpAlarms } from './service/monitoring.js';
 import { createAlarms, createDashboard } from './service/monitoring.js';
 import { addVpcEndpoints, allowTaskEgress, createSecurityGroups, createVpc, defaultTaskSubnets } from './service/network.js';
 import type { McpFargateServiceProps } from './service/props.js';
 import { CONSTRUCT_TAGS, resolveProps } from './service/props.js';
+import type { ResolvedSessionStore } from './service/session-store.js';
+import { createValkeyCache } from './service/session-store.js';
 import { acknowledgeTaskFindings, createTask } from './service/task.js';
+import { createWebAcl } from './service/waf.js';
 
-export type { McpEgress, McpEgressRule, McpFargateServiceProps, McpSecret, McpSessionStore, McpStickiness } from './service/props.js';
+export type {
+  McpAuth,
+  McpCognitoAuth,
+  McpCognitoOptions,
+  McpCommandServer,
+  McpEgress,
+  McpEgressRule,
+  McpExistingSessionStore,
+  McpFargateServiceProps,
+  McpHostedServer,
+  McpKeysAuth,
+  McpModuleServer,
+  McpNamedServer,
+  McpNoAuth,
+  McpOAuthAuth,
+  McpSecret,
+  McpSessionStore,
+  McpSidecarHealthCheck,
+  McpSidecarImage,
+  McpSidecarServer,
+  McpStickiness,
+  McpUrlServer,
+  McpWaf,
+} from './service/props.js';
 
 /**
  * An MCP server as a production service: a Fargate service in private subnets behind an Application Load Balancer,
@@ -33,7 +64,10 @@ export class McpFargateService extends Construct {
   readonly cluster: ecs.Cluster;
   readonly logGroup: logs.LogGroup;
   readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The gateway's container, the one the load balancer reaches. */
   readonly container: ecs.ContainerDefinition;
+  /** The sidecar MCP servers' containers (a `server` or `servers` given by image); empty otherwise. */
+  readonly sidecarContainers: ecs.ContainerDefinition[];
   readonly serviceSecurityGroup: ec2.SecurityGroup;
   readonly service: ecs.FargateService;
   readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
@@ -52,6 +86,19 @@ export class McpFargateService extends Construct {
   readonly mcpUrl: string;
   /** The `Service` dimension of the gateway's metrics. */
   readonly metricsServiceName: string;
+  /** The ElastiCache Serverless for Valkey cache, with `sessionStore: 'valkey'`. */
+  readonly sessionCache?: elasticache.CfnServerlessCache;
+  /** The security group of the valkey cache, which admits only the tasks. */
+  readonly sessionCacheSecurityGroup?: ec2.SecurityGroup;
+  /** The Cognito user pool, with `auth: { mode: 'oauth', cognito }`; also its resource server, app client and domain. */
+  readonly userPool?: cognito.UserPool;
+  readonly userPoolResourceServer?: cognito.UserPoolResourceServer;
+  readonly userPoolClient?: cognito.UserPoolClient;
+  readonly userPoolDomain?: cognito.UserPoolDomain;
+  /** The WAF web ACL on the load balancer, with `waf`. */
+  readonly webAcl?: wafv2.CfnWebACL;
+  /** What happens to a legacy MCP session with this store, in a sentence (also the `SessionStore` output). */
+  readonly sessionSummary: string;
 
   constructor(scope: Construct, id: string, props: McpFargateServiceProps) {
     super(scope, id);
@@ -74,10 +121,27 @@ export class McpFargateService extends Construct {
     this.repository =
       props.repository ?? new McpImageRepository(this, 'ImageRepository', { repositoryName: props.repositoryName, keepImages: props.keepImages }).repository;
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: p.containerInsights });
-    const task = createTask(this, props, p, this.repository, this.metricsServiceName);
+    // What exists only once deployed, and the gateway must be told: the cache endpoint, the user pool.
+    const deployedEnvironment: Record<string, string> = {};
+    if (p.store.kind === 'valkey') {
+      const valkey = createValkeyCache(this, this.vpc, taskSubnets, this.serviceSecurityGroup, p.store);
+      this.sessionCache = valkey.cache;
+      this.sessionCacheSecurityGroup = valkey.securityGroup;
+      deployedEnvironment[GATEWAY_ENV.redisUrl] = valkey.url;
+    }
+    const cognitoAuth = p.auth.cognito === undefined ? undefined : createCognitoAuth(this, p.auth.cognito, p.deletionProtection);
+    if (cognitoAuth !== undefined) {
+      this.userPool = cognitoAuth.userPool;
+      this.userPoolResourceServer = cognitoAuth.resourceServer;
+      this.userPoolClient = cognitoAuth.client;
+      this.userPoolDomain = cognitoAuth.domain;
+      Object.assign(deployedEnvironment, cognitoAuth.environment);
+    }
+    const task = createTask(this, props, p, this.repository, this.metricsServiceName, deployedEnvironment);
     this.logGroup = task.logGroup;
     this.taskDefinition = task.taskDefinition;
     this.container = task.container;
+    this.sidecarContainers = task.sidecars;
 
     // --- service --------------------------------------------------------------------------------------------------
     this.service = new ecs.FargateService(this, 'Service', {
@@ -109,6 +173,7 @@ export class McpFargateService extends Construct {
     this.httpListener = lb.httpListener;
     this.certificate = lb.certificate;
     this.mcpUrl = lb.mcpUrl;
+    if (p.wafRateLimitPer5Minutes !== undefined) this.webAcl = createWebAcl(this, this.loadBalancer, p.wafRateLimitPer5Minutes);
 
     // --- autoscaling --------------------------------------------------------------------------------------------------
     this.scaling = this.service.autoScaleTaskCount({ minCapacity: p.minTasks, maxCapacity: p.maxTasks });
@@ -121,8 +186,9 @@ export class McpFargateService extends Construct {
       requestsPerTarget: p.targetRequestsPerTarget,
       targetGroup: this.targetGroup,
       // Request count undercounts long SSE streams, so it would remove tasks that hold sessions; while sessions live on
-      // one task (the memory store) this policy only scales out, and CPU decides when to scale in.
-      disableScaleIn: p.sessionStore === 'memory',
+      // one task (the memory store) this policy only scales out, and CPU decides when to scale in. With a shared store
+      // a removed task's sessions continue on the others.
+      disableScaleIn: !p.store.shared,
       scaleInCooldown: Duration.seconds(DEFAULTS.scaleInCooldownSeconds),
       scaleOutCooldown: Duration.seconds(DEFAULTS.scaleOutCooldownSeconds),
     });
@@ -144,7 +210,33 @@ export class McpFargateService extends Construct {
     new CfnOutput(this, 'LogGroupName', { value: this.logGroup.logGroupName });
     new CfnOutput(this, 'RepositoryUri', { value: this.repository.repositoryUri });
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancerDnsName });
+    this.sessionSummary = sessionSummary(p.store);
+    new CfnOutput(this, 'SessionStore', { description: 'What happens to a legacy MCP session (README: Sessions on AWS)', value: this.sessionSummary });
+    if (cognitoAuth !== undefined) {
+      new CfnOutput(this, 'OAuthIssuer', { description: 'The authorization server (Cognito user pool)', value: cognitoAuth.issuer });
+      new CfnOutput(this, 'OAuthTokenUrl', { description: 'Agents get access tokens here (client-credentials grant)', value: cognitoAuth.tokenUrl });
+      new CfnOutput(this, 'OAuthClientId', {
+        description: 'The app client for agents; its secret: aws cognito-idp describe-user-pool-client',
+        value: cognitoAuth.client.userPoolClientId,
+      });
+    }
 
     acknowledgeTaskFindings(this.taskDefinition);
   }
+}
+
+/** What happens to a legacy MCP session with each store: the truth the docs and the synth output tell. */
+function sessionSummary(store: ResolvedSessionStore): string {
+  if (!store.shared) {
+    return (
+      'memory: a legacy MCP session lives on the task that created it; a deploy, a scale-in or a crash of that task ends it, and the ' +
+      'client must re-initialize. With more than one task only cookie-keeping clients stay on their task (ALB stickiness); modern ' +
+      '(2026-07-28) requests are served by any task.'
+    );
+  }
+  return (
+    `redis (${store.kind === 'valkey' ? 'ElastiCache Serverless for Valkey' : 'an existing store'}): any task serves any legacy MCP ` +
+    'session, so a deploy, a scale-in or a crash ends no session, for clients with or without cookies (a crash fails only the calls in ' +
+    'flight on that task); stickiness only saves a store round trip.'
+  );
 }

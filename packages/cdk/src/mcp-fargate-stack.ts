@@ -9,10 +9,11 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from './deployment-config.js';
-import type { McpStickiness } from './mcp-fargate-service.js';
+import type { McpAuth, McpHostedServer, McpNamedServer, McpSecret, McpSessionStore, McpSidecarServer, McpStickiness, McpWaf } from './mcp-fargate-service.js';
 import { McpFargateService } from './mcp-fargate-service.js';
 import { McpImageRepository } from './mcp-image-repository.js';
 import { CONSTRUCT_TAGS } from './service/props.js';
+import { parseImageReference } from './validation.js';
 
 export interface McpFargateStackProps extends StackProps {
   /** The validated deployment config (`loadDeploymentConfig`). */
@@ -52,7 +53,21 @@ export class McpFargateStack extends Stack {
       targetRequestsPerTarget: config.scaling.requestsPerTarget,
       environment: { ...config.environment },
       secrets: { ...config.secrets },
-      sessionStore: config.sessionStore,
+      server: config.server === undefined ? undefined : serverOf(this, 'Server', config.server),
+      servers:
+        config.servers === undefined
+          ? undefined
+          : Object.fromEntries(
+              Object.entries(config.servers).map(([name, entry]): [string, McpNamedServer] => [
+                name,
+                { ...serverOf(this, `Server-${name}`, entry), default: entry.default },
+              ]),
+            ),
+      auth: authOf(config.auth),
+      waf: wafOf(config.waf),
+      sessionStore: sessionStoreOf(config.sessionStore),
+      valkeyMaxDataStorageGb: config.valkey?.maxDataStorageGb,
+      valkeyMaxEcpuPerSecond: config.valkey?.maxEcpuPerSecond,
       ...('vpcId' in network
         ? { vpc: ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: network.vpcId }) }
         : { egress: network.egress, natGateways: network.natGateways, maxAzs: network.maxAzs }),
@@ -66,7 +81,6 @@ export class McpFargateStack extends Stack {
           : route53.HostedZone.fromHostedZoneAttributes(this, 'HostedZone', { hostedZoneId: lb.hostedZone.id, zoneName: lb.hostedZone.name }),
       allowedCidrs: [...lb.allowedCidrs],
       allowedPrefixListIds: [...lb.allowedPrefixListIds],
-      allowUnauthenticatedPublicAccess: lb.allowUnauthenticatedPublicAccess,
       insecureHttpForTesting: lb.insecureHttpForTesting,
       httpRedirect: lb.httpRedirect,
       deletionProtection: config.deletionProtection,
@@ -103,6 +117,82 @@ export class McpImageRepositoryStack extends Stack {
     }).repository;
     new CfnOutput(this, 'RepositoryUri', { description: 'Push the MCP image here', value: this.repository.repositoryUri });
   }
+}
+
+type ConfigServer = NonNullable<DeploymentConfig['server']> | NonNullable<DeploymentConfig['servers']>[string];
+
+/** A config server entry as the construct's prop; a sidecar's image reference becomes its ECR repository and digest. */
+function serverOf(scope: Construct, id: string, entry: ConfigServer): McpHostedServer {
+  if (entry.module !== undefined) return { module: entry.module };
+  if (entry.command !== undefined) {
+    return {
+      command: entry.command,
+      cwd: entry.cwd,
+      passEnv: entry.passEnv === undefined ? undefined : [...entry.passEnv],
+      env: entry.env === undefined ? undefined : { ...entry.env },
+    };
+  }
+  if (entry.url !== undefined) return { url: entry.url, headers: entry.headers === undefined ? undefined : { ...entry.headers } };
+  const image = parseImageReference(id, entry.image ?? '');
+  const stack = Stack.of(scope);
+  const repository =
+    image.account === undefined
+      ? ecr.Repository.fromRepositoryName(scope, `${id}ImageRepository`, image.repositoryName)
+      : ecr.Repository.fromRepositoryArn(
+          scope,
+          `${id}ImageRepository`,
+          stack.formatArn({ service: 'ecr', account: image.account, region: image.region, resource: 'repository', resourceName: image.repositoryName }),
+        );
+  const h = entry.healthCheck;
+  const sidecar: McpSidecarServer = {
+    image: { repository, digest: image.digest },
+    port: entry.port ?? 0,
+    path: entry.path,
+    healthCheck: {
+      command: [...(h?.command ?? [])],
+      interval: h?.intervalSeconds === undefined ? undefined : Duration.seconds(h.intervalSeconds),
+      timeout: h?.timeoutSeconds === undefined ? undefined : Duration.seconds(h.timeoutSeconds),
+      retries: h?.retries,
+      startPeriod: h?.startPeriodSeconds === undefined ? undefined : Duration.seconds(h.startPeriodSeconds),
+    },
+    environment: entry.environment === undefined ? undefined : { ...entry.environment },
+    secrets: entry.secrets === undefined ? undefined : { ...entry.secrets },
+    user: entry.user,
+    readonlyRootFilesystem: entry.readonlyRootFilesystem,
+  };
+  return sidecar;
+}
+
+function authOf(auth: DeploymentConfig['auth']): McpAuth {
+  switch (auth.mode) {
+    case 'keys':
+      return { mode: 'keys', keysSecret: auth.keysSecret as McpSecret, header: auth.header };
+    case 'oauth':
+      return auth.cognito !== undefined
+        ? {
+            mode: 'oauth',
+            cognito: { domainPrefix: auth.cognito.domainPrefix, scopes: auth.cognito.scopes === undefined ? undefined : [...auth.cognito.scopes] },
+          }
+        : {
+            mode: 'oauth',
+            issuer: auth.issuer ?? '',
+            jwksUrl: auth.jwksUrl,
+            scopes: auth.scopes === undefined ? undefined : [...auth.scopes],
+            algorithms: auth.algorithms === undefined ? undefined : [...auth.algorithms],
+          };
+    case 'none':
+      return { mode: 'none', acknowledgeNoAuth: auth.acknowledgeNoAuth };
+  }
+}
+
+function wafOf(waf: DeploymentConfig['waf']): McpWaf {
+  return typeof waf === 'boolean' ? waf : { rateLimitPer5Minutes: waf.rateLimitPer5Minutes };
+}
+
+function sessionStoreOf(store: DeploymentConfig['sessionStore']): McpSessionStore {
+  if (typeof store === 'string') return store;
+  // The schema holds exactly one of url and urlSecret.
+  return store.urlSecret !== undefined ? { urlSecret: store.urlSecret as McpSecret, cluster: store.cluster } : { url: store.url ?? '', cluster: store.cluster };
 }
 
 function stickinessOf(config: DeploymentConfig['stickiness']): McpStickiness | undefined {

@@ -7,7 +7,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { CERTIFICATE_ARN, DIGEST, ENV } from '../test/fixtures.js';
+import { AUTH_KEYS_ARN, CERTIFICATE_ARN, DIGEST, ENV, NO_AUTH } from '../test/fixtures.js';
 import type { ErrorCode } from './errors.js';
 import { McpFargateError } from './errors.js';
 import type { McpFargateServiceProps } from './mcp-fargate-service.js';
@@ -23,9 +23,14 @@ function build(props: Partial<McpFargateServiceProps> | ((stack: Stack) => Parti
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERTIFICATE_ARN),
     domainName: 'mcp.example.com',
     allowedCidrs: ['203.0.113.0/24'],
+    auth: NO_AUTH,
     ...extra,
   } as McpFargateServiceProps);
 }
+
+const KEYS = { mode: 'keys', keysSecret: { secret: AUTH_KEYS_ARN } } as const;
+const sidecarImage = (stack: Stack) => ({ repository: ecr.Repository.fromRepositoryName(stack, 'ServerRepo', 'mcp-python'), digest: DIGEST });
+const HEALTH = { command: ['CMD', 'python', '-c', 'import socket; socket.create_connection(("127.0.0.1", 8000), 3)'] };
 
 /** THEN it throws with `code`, naming the construct path, the prop and (where there is one) the value. */
 function rejects(code: ErrorCode, props: Parameters<typeof build>[0], ...mentions: (string | RegExp)[]): void {
@@ -119,17 +124,185 @@ describe('props validation', () => {
     assert.ok(build((stack) => ({ certificate: acm.Certificate.fromCertificateArn(stack, 'Param', new CfnParameter(stack, 'CertArn').valueAsString) })));
   });
 
-  test('WHEN an internet-facing load balancer has no allowlist THEN the public opt-in is required, and it conflicts with an allowlist', () => {
-    rejects('MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED', { allowedCidrs: [] }, 'allowedCidrs or allowedPrefixListIds', 'allowUnauthenticatedPublicAccess');
-    assert.ok(build({ allowedCidrs: [], allowUnauthenticatedPublicAccess: true }));
-    assert.ok(build({ allowedCidrs: [], internetFacing: false }));
-    rejects('MCPF_CDK_PUBLIC_ACCESS_CONFLICT', { allowUnauthenticatedPublicAccess: true }, 'limited to allowedCidrs');
-    rejects('MCPF_CDK_PUBLIC_ACCESS_CONFLICT', { allowedCidrs: [], internetFacing: false, allowUnauthenticatedPublicAccess: true }, 'internal');
+  test('WHEN auth is missing (from JavaScript) THEN an explicit choice is required, listing the modes', () => {
+    rejects('MCPF_CDK_AUTH_REQUIRED', { auth: undefined as never }, 'auth is required', "mode: 'keys'", "mode: 'oauth'", "mode: 'none'");
+    rejects('MCPF_CDK_CHOICE_INVALID', { auth: { mode: 'basic' } as never }, 'auth.mode', '"basic"');
   });
 
-  test('WHEN stickiness is off with the memory store and more than one task THEN it is refused; with one task it is allowed', () => {
-    rejects('MCPF_CDK_STICKINESS_REQUIRED', { stickiness: { type: 'off' } }, 'up to 4 tasks', '404');
+  test('WHEN auth is none on an internet-facing load balancer THEN acknowledgeNoAuth is required, allowlist or not, naming the field', () => {
+    rejects('MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED', { auth: { mode: 'none' } }, 'auth.acknowledgeNoAuth', 'internet-facing', "mode 'keys' or 'oauth'");
+    rejects('MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED', { auth: { mode: 'none' }, allowedCidrs: [] }, 'auth.acknowledgeNoAuth');
+    assert.ok(build({ auth: { mode: 'none' }, internetFacing: false }), 'an internal load balancer needs no acknowledgement');
+    assert.ok(build({ auth: KEYS, allowedCidrs: [] }), 'with auth on, an open load balancer is authenticated by the gateway');
+  });
+
+  test('WHEN the acknowledgement is not a sentence THEN it is refused', () => {
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { mode: 'none', acknowledgeNoAuth: 'yes' } }, 'auth.acknowledgeNoAuth', 'in a sentence', '"yes"');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { mode: 'none', acknowledgeNoAuth: 'ok ok ok ok' } }, 'auth.acknowledgeNoAuth');
+  });
+
+  test('WHEN the keys header is one HTTP, the ALB or MCP uses THEN it is refused', () => {
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { ...KEYS, header: 'Mcp-Session-Id' } }, 'auth.header', '"Mcp-Session-Id"');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { ...KEYS, header: 'x api key' } }, 'auth.header');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { mode: 'keys' } as never }, 'auth.keysSecret is required');
+    rejects('MCPF_CDK_SECRET_INVALID', { auth: { mode: 'keys', keysSecret: { secret: 'arn:aws:s3:::keys' } } }, 'auth.keysSecret.secret');
+    assert.ok(build({ auth: { ...KEYS, header: 'X-Sema4ai-Auth' } }));
+  });
+
+  test('WHEN oauth has a malformed issuer, JWKS URL, scope or algorithm THEN each is refused, never none or HMAC', () => {
+    const oauth = { mode: 'oauth', issuer: 'https://login.example.com' } as const;
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { ...oauth, issuer: 'http://login.example.com' } }, 'auth.issuer', 'https://');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { ...oauth, issuer: 'https://login.example.com/?tenant=1' } }, 'without query or fragment');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { ...oauth, jwksUrl: 'ftp://keys' } }, 'auth.jwksUrl');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { ...oauth, scopes: ['read write'] } }, 'auth.scopes[0]');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { ...oauth, algorithms: ['RS256', 'HS256'] } }, 'auth.algorithms[1]', 'never none, never HMAC');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { ...oauth, algorithms: ['none'] } }, 'auth.algorithms[0]');
+    assert.ok(build({ auth: { ...oauth, algorithms: ['ES256', 'EdDSA'], scopes: ['mcp:tools'] } }));
+  });
+
+  test('WHEN oauth meets plain HTTP THEN it is refused: the audience is the HTTPS MCP URL', () => {
+    rejects(
+      'MCPF_CDK_AUTH_INVALID',
+      { auth: { mode: 'oauth', cognito: {} }, insecureHttpForTesting: true, certificate: undefined, domainName: undefined },
+      'plain HTTP',
+      "mode 'keys'",
+    );
+  });
+
+  test('WHEN the Cognito domain prefix or a scope breaks Cognito rules THEN it is refused', () => {
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { mode: 'oauth', cognito: { domainPrefix: 'my-aws-mcp' } } }, 'auth.cognito.domainPrefix', 'aws');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { mode: 'oauth', cognito: { domainPrefix: '-mcp' } } }, 'auth.cognito.domainPrefix');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { mode: 'oauth', cognito: { scopes: ['a/b"'] } } }, 'auth.cognito.scopes[0]');
+    rejects('MCPF_CDK_AUTH_INVALID', { auth: { mode: 'oauth', cognito: { scopes: [] } } }, 'auth.cognito.scopes', 'needs a scope');
+  });
+
+  test('WHEN the WAF rate limit is out of range THEN it is refused', () => {
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', { waf: { rateLimitPer5Minutes: 50 } }, 'waf.rateLimitPer5Minutes', '50');
+  });
+
+  test('WHEN a server has no kind, two kinds, or a field of another kind THEN it is refused', () => {
+    rejects('MCPF_CDK_SERVER_INVALID', { server: {} as never }, 'server must have exactly one of module, command, url and image', 'got none');
+    rejects('MCPF_CDK_SERVER_CONFLICT', { server: { module: '/app/a.js', command: 'node b.js' } as never }, 'got module and command');
+    rejects('MCPF_CDK_SERVER_CONFLICT', { server: { module: '/app/a.js', headers: { a: 'b' } } as never }, 'server.headers applies to a url server');
+    rejects('MCPF_CDK_SERVER_CONFLICT', { server: { module: '/app/a.js', default: true } as never }, 'server.default applies only to one of several');
+  });
+
+  test('WHEN a module path is relative or a command line cannot be split THEN it is refused', () => {
+    rejects('MCPF_CDK_SERVER_INVALID', { server: { module: './server.js' } }, 'server.module', 'absolute path');
+    rejects('MCPF_CDK_SERVER_INVALID', { server: { command: `python -c 'print(1)` } }, 'server.command', 'unterminated single quote');
+    rejects('MCPF_CDK_SERVER_INVALID', { server: { command: 'node a.js', cwd: 'srv' } }, 'server.cwd');
+    rejects('MCPF_CDK_ENV_CARRIES_SECRET', { server: { command: 'mcp-github --token ghp_0123456789abcdefghij0123' } }, 'server.command', 'passEnv');
+  });
+
+  test('WHEN a stdio child would see the gateway credentials, or its env would change the gateway THEN it is refused', () => {
+    rejects('MCPF_CDK_ENV_RESERVED', { server: { command: 'node a.js', passEnv: ['AUTH_KEYS'] } }, 'server.passEnv[0]', 'AUTH_KEYS');
+    rejects('MCPF_CDK_ENV_NAME_INVALID', { server: { command: 'node a.js', passEnv: ['bad-name'] } }, '"bad-name"');
+    rejects('MCPF_CDK_ENV_RESERVED', { server: { command: 'node a.js', env: { LOG_LEVEL: 'debug' } } }, 'server.env.LOG_LEVEL', 'servers');
+    rejects('MCPF_CDK_ENV_RESERVED', { environment: { FOO: '1' }, server: { command: 'node a.js', env: { FOO: '2' } } }, 'server.env.FOO');
+    rejects('MCPF_CDK_ENV_CARRIES_SECRET', { server: { command: 'node a.js', env: { API_TOKEN: 'x' } } }, 'server.env.API_TOKEN');
+    // Within servers a child's env travels in MCP_SERVERS, not as gateway variables.
+    assert.ok(build({ servers: { a: { command: 'node a.js', env: { LOG_LEVEL: 'debug' } } } }));
+  });
+
+  test('WHEN an upstream URL is malformed, carries credentials or is the gateway itself THEN it is refused', () => {
+    rejects('MCPF_CDK_SERVER_INVALID', { server: { url: 'ws://127.0.0.1:8000/mcp' } }, 'server.url', 'http://');
+    rejects('MCPF_CDK_SERVER_INVALID', { server: { url: 'http://localhost:8080/mcp' } }, 'the gateway itself');
+    rejects('MCPF_CDK_ENV_CARRIES_SECRET', { server: { url: 'https://user:pw@mcp.example.net/mcp' } }, 'server.url');
+  });
+
+  test('WHEN an upstream header holds a literal credential or references an undefined variable THEN it is refused', () => {
+    const url = 'https://mcp.example.net/mcp';
+    rejects('MCPF_CDK_ENV_CARRIES_SECRET', { server: { url, headers: { Authorization: 'Bearer abc' } } }, 'server.headers.Authorization', `\${NAME}`);
+    rejects('MCPF_CDK_ENV_CARRIES_SECRET', { server: { url, headers: { 'X-Trace': 'sk-0123456789abcdefghijkl' } } }, 'server.headers.X-Trace');
+    rejects(
+      'MCPF_CDK_SERVER_INVALID',
+      { server: { url, headers: { Authorization: `Bearer \${UPSTREAM}` } } },
+      `\${UPSTREAM}`,
+      'neither secrets nor environment',
+    );
+    rejects('MCPF_CDK_SERVER_INVALID', { server: { url, headers: { 'Bad Header': 'x' } } }, '"Bad Header"');
+    assert.ok(build({ server: { url, headers: { Authorization: `Bearer \${UPSTREAM}` } }, secrets: { UPSTREAM: { secret: 'prod/upstream' } } }));
+  });
+
+  test('WHEN a sidecar lacks its health check, takes the gateway port, or has a bad path or digest THEN it is refused', () => {
+    rejects('MCPF_CDK_SERVER_INVALID', (stack) => ({ server: { image: sidecarImage(stack), port: 8000 } as never }), 'server.healthCheck.command is required');
+    rejects(
+      'MCPF_CDK_SERVER_INVALID',
+      { server: { image: { digest: DIGEST }, port: 8000, healthCheck: HEALTH } as never },
+      'server.image.repository is required',
+    );
+    rejects('MCPF_CDK_SERVER_INVALID', (stack) => ({ server: { image: sidecarImage(stack), port: 8000, healthCheck: { command: ['curl', 'x'] } } }), "['CMD'");
+    rejects(
+      'MCPF_CDK_SERVER_CONFLICT',
+      (stack) => ({ server: { image: sidecarImage(stack), port: 8080, healthCheck: HEALTH } }),
+      'server.port',
+      'containerPort',
+    );
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', (stack) => ({ server: { image: sidecarImage(stack), port: 80, healthCheck: HEALTH } }), 'server.port');
+    rejects('MCPF_CDK_SERVER_INVALID', (stack) => ({ server: { image: sidecarImage(stack), port: 8000, path: 'mcp', healthCheck: HEALTH } }), 'server.path');
+    rejects(
+      'MCPF_CDK_IMAGE_TAG_NOT_ALLOWED',
+      (stack) => ({ server: { image: { ...sidecarImage(stack), digest: 'latest' }, port: 8000, healthCheck: HEALTH } }),
+      'server.image.digest',
+    );
+    rejects(
+      'MCPF_CDK_NUMBER_OUT_OF_RANGE',
+      (stack) => ({ server: { image: sidecarImage(stack), port: 8000, healthCheck: { ...HEALTH, interval: Duration.seconds(1) } } }),
+      'server.healthCheck.interval',
+    );
+    rejects(
+      'MCPF_CDK_ENV_RESERVED',
+      (stack) => ({ server: { image: sidecarImage(stack), port: 8000, healthCheck: HEALTH, environment: { K: 'v' }, secrets: { K: { secret: 'prod/k' } } } }),
+      'server.secrets.K',
+    );
+  });
+
+  test('WHEN servers has a bad name, two defaults, no entry, two sidecars on one port, or comes with server THEN it is refused', () => {
+    rejects('MCPF_CDK_SERVER_INVALID', { servers: { GitHub: { module: '/app/a.js' } } }, 'servers', '"GitHub"');
+    rejects(
+      'MCPF_CDK_SERVER_CONFLICT',
+      { servers: { a: { module: '/app/a.js', default: true }, b: { module: '/app/b.js', default: true } } },
+      'a and b are both the default',
+    );
+    rejects('MCPF_CDK_SERVER_INVALID', { servers: {} }, 'names no server');
+    rejects(
+      'MCPF_CDK_SERVER_CONFLICT',
+      (stack) => {
+        const image = sidecarImage(stack);
+        return { servers: { a: { image, port: 8000, healthCheck: HEALTH }, b: { image, port: 8000, healthCheck: HEALTH } } };
+      },
+      'servers.b.port',
+      'a listens on already',
+    );
+    rejects('MCPF_CDK_SERVER_CONFLICT', { server: { module: '/app/a.js' }, servers: { b: { module: '/app/b.js' } } }, 'are both given');
+  });
+
+  test('WHEN environment or secrets set what a prop sets THEN the prop is named', () => {
+    rejects('MCPF_CDK_ENV_RESERVED', { environment: { MCP_SERVER: '/app/a.js' } }, 'environment.MCP_SERVER', 'use server or servers');
+    rejects('MCPF_CDK_ENV_RESERVED', { environment: { REDIS_CLUSTER: 'on' } }, 'use sessionStore');
+    rejects('MCPF_CDK_ENV_RESERVED', { environment: { AUTH_MODE: 'none' } }, 'use auth');
+    rejects('MCPF_CDK_ENV_RESERVED', { secrets: { AUTH_KEYS: { secret: 'prod/keys' } } }, 'secrets.AUTH_KEYS', 'use auth');
+    rejects('MCPF_CDK_ENV_RESERVED', { secrets: { REDIS_URL: { secret: 'prod/redis' } } }, 'secrets.REDIS_URL', 'use sessionStore');
+  });
+
+  test('WHEN an existing store URL carries credentials, is not redis, or its port is closed to the tasks THEN it is refused', () => {
+    const open = [{ cidr: '10.0.0.0/16', port: 6379 }];
+    rejects('MCPF_CDK_SESSION_STORE_INVALID', { sessionStore: { url: 'redis://:pw@cache.internal:6379' }, egressRules: open }, 'urlSecret');
+    rejects('MCPF_CDK_SESSION_STORE_INVALID', { sessionStore: { url: 'http://cache.internal:6379' }, egressRules: open }, 'redis:// or rediss://');
+    rejects('MCPF_CDK_SESSION_STORE_INVALID', { sessionStore: { url: 'rediss://cache.internal:6380' }, egressRules: open }, 'port 6380', 'egressRules');
+    assert.ok(build({ sessionStore: { url: 'rediss://cache.internal', cluster: true }, egressRules: open }));
+    rejects('MCPF_CDK_CHOICE_INVALID', { sessionStore: 'dynamodb' as never }, 'sessionStore', '"dynamodb"');
+  });
+
+  test('WHEN the valkey limits are given without valkey, or out of range THEN they are refused', () => {
+    rejects('MCPF_CDK_SESSION_STORE_INVALID', { valkeyMaxDataStorageGb: 2 }, 'valkeyMaxDataStorageGb', '"memory"');
+    rejects('MCPF_CDK_NUMBER_OUT_OF_RANGE', { sessionStore: 'valkey', valkeyMaxEcpuPerSecond: 500 }, 'valkeyMaxEcpuPerSecond', '500');
+  });
+
+  test('WHEN stickiness is off with the memory store and more than one task THEN it is refused; with one task or a shared store it is allowed', () => {
+    rejects('MCPF_CDK_STICKINESS_REQUIRED', { stickiness: { type: 'off' } }, 'up to 4 tasks', '404', "sessionStore: 'valkey'");
     assert.ok(build({ stickiness: { type: 'off' }, minTasks: 1, maxTasks: 1 }));
+    assert.ok(build({ stickiness: { type: 'off' }, sessionStore: 'valkey', maxTasks: 10 }));
   });
 
   test('WHEN a gateway timeout override breaks the order the ALB needs THEN it is refused, naming both values', () => {
@@ -182,10 +355,6 @@ describe('props validation', () => {
       'sets no cookie',
       '"app-cookie"',
     );
-  });
-
-  test('WHEN a session store other than memory is asked for THEN it is refused', () => {
-    rejects('MCPF_CDK_CHOICE_INVALID', { sessionStore: 'valkey' as never }, 'sessionStore', '"valkey"');
   });
 
   test('WHEN a JSON key is asked of a plain string secret THEN it is refused', () => {

@@ -215,6 +215,11 @@ const SECRET_LIKE_NAME = /(^|_)(SECRET|SECRET_KEY|PASSWORD|PASSWD|PASSPHRASE|TOK
 /** Values that look like a credential (AWS access keys, PEM keys, well-known token prefixes). */
 const SECRET_LIKE_VALUE = /^(AKIA|ASIA)[A-Z0-9]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY-----|^(gh[pousr]_|github_pat_|xox[abprs]-|sk-)[A-Za-z0-9_-]{16,}/;
 
+/** Whether a plain value (a variable, a header, a word of a command line) looks like a credential. */
+export function looksLikeCredential(value: string): boolean {
+  return !isToken(value) && SECRET_LIKE_VALUE.test(value);
+}
+
 export function validateEnvironmentName(field: string, name: string): void {
   if (!ENV_NAME.test(name)) {
     throw new McpFargateError('MCPF_CDK_ENV_NAME_INVALID', `${field}: ${show(name)} is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)`);
@@ -227,7 +232,7 @@ export function validateEnvironmentName(field: string, name: string): void {
  */
 export function validatePlainEnvironment(field: string, name: string, value: string): void {
   validateEnvironmentName(field, name);
-  if (SECRET_LIKE_NAME.test(name) || (!isToken(value) && SECRET_LIKE_VALUE.test(value))) {
+  if (SECRET_LIKE_NAME.test(name) || looksLikeCredential(value)) {
     throw new McpFargateError(
       'MCPF_CDK_ENV_CARRIES_SECRET',
       `${field}.${name} looks like a credential; plain environment variables can be read by anyone who can describe ` +
@@ -290,6 +295,49 @@ export function validateRepositoryName(field: string, value: string): void {
       `${field} must be an ECR repository name (2 to 256 lowercase letters, digits, and . _ - / between them), ` + `got ${show(value)}`,
     );
   }
+}
+
+/** An ECR image pinned by digest, as the deployment config names a sidecar's image. */
+export interface ImageReference {
+  readonly repositoryName: string;
+  /** Given when the reference is a full ECR URI; otherwise the stack's account and region. */
+  readonly account?: string;
+  readonly region?: string;
+  readonly digest: string;
+}
+
+const ECR_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(.+)$/;
+
+/**
+ * `<repository name or ECR URI>@sha256:<64 hex>`: pinned by digest, never by tag (`name:v1`, `name:v1@sha256:...`),
+ * and in ECR, where the execution role's pull permission can name the repository.
+ */
+export function parseImageReference(field: string, value: string): ImageReference {
+  if (typeof value !== 'string' || !value.includes('@')) {
+    const tag = typeof value === 'string' && value.includes(':') ? value.slice(value.lastIndexOf(':') + 1) : undefined;
+    throw new McpFargateError(
+      tag !== undefined && TAG.test(tag) ? 'MCPF_CDK_IMAGE_TAG_NOT_ALLOWED' : 'MCPF_CDK_IMAGE_DIGEST_REQUIRED',
+      `${field} must be <repository name or ECR URI>@sha256:<64 hex>, pinned by digest, got ${show(value)}`,
+    );
+  }
+  const at = value.lastIndexOf('@');
+  const name = value.slice(0, at);
+  const digest = value.slice(at + 1);
+  validateImageDigest(`${field} (after @)`, digest);
+  const uri = ECR_URI.exec(name);
+  const repositoryName = uri === null ? name : (uri[3] ?? '');
+  // Docker reads a first path segment with a dot or a colon as a registry host (docker.io/..., ghcr.io/...).
+  if (uri === null && /^[^/]*[.:][^/]*\//.test(name)) {
+    throw new McpFargateError(
+      'MCPF_CDK_SERVER_INVALID',
+      `${field} must name an ECR repository (a name, or <account>.dkr.ecr.<region>.amazonaws.com/<name>), got ${show(value)}`,
+    );
+  }
+  if (repositoryName.includes(':')) {
+    throw new McpFargateError('MCPF_CDK_IMAGE_TAG_NOT_ALLOWED', `${field} names a tag as well as a digest; give the digest alone, got ${show(value)}`);
+  }
+  validateRepositoryName(field, repositoryName);
+  return uri === null ? { repositoryName, digest } : { repositoryName, account: uri[1], region: uri[2], digest };
 }
 
 function isToken(value: unknown): boolean {

@@ -20,7 +20,20 @@ const VARIANT = {
   task: { cpu: 1024, memoryMiB: 3072, architecture: 'x86_64' },
   scaling: { minTasks: 3, desiredTasks: 4, maxTasks: 9, targetCpuPercent: 45, requestsPerTarget: 250 },
   environment: { LOG_LEVEL: 'debug', KEEP_ALIVE_TIMEOUT_MS: '310000' },
-  sessionStore: 'memory',
+  sessionStore: 'valkey',
+  valkey: { maxDataStorageGb: 4, maxEcpuPerSecond: 3000 },
+  server: {
+    image: `210987654321.dkr.ecr.us-east-1.amazonaws.com/team/mcp-python@${DIGEST}`,
+    port: 9000,
+    path: '/v1/mcp',
+    healthCheck: { command: ['CMD-SHELL', 'python -c "print(1)"'], intervalSeconds: 15, timeoutSeconds: 4, retries: 5, startPeriodSeconds: 60 },
+    environment: { APP_MODE: 'production' },
+    secrets: { APP_KEY: 'prod/app-key' },
+    user: '999:999',
+    readonlyRootFilesystem: false,
+  },
+  auth: { mode: 'oauth', cognito: { domainPrefix: 'variant-mcp', scopes: ['tools'] } },
+  waf: { rateLimitPer5Minutes: 3000 },
   secrets: { API_KEY: { secret: 'prod/api', format: 'string' } },
   loadBalancer: {
     scheme: 'internet-facing',
@@ -95,7 +108,7 @@ describe('GIVEN a deployment config with non-default values WHEN synthesized', (
     const lb = only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' }).Properties;
     assert.equal(attributes(lb.LoadBalancerAttributes)['idle_timeout.timeout_seconds'], '300');
     const env = Object.fromEntries(container().Environment.map((e: { Name: string; Value: string }) => [e.Name, e.Value]));
-    assert.deepEqual([env.KEEP_ALIVE_TIMEOUT_MS, env.SSE_HEARTBEAT_MS, env.SESSION_STORE], ['310000', '20000', 'memory']);
+    assert.deepEqual([env.KEEP_ALIVE_TIMEOUT_MS, env.SSE_HEARTBEAT_MS, env.SESSION_STORE], ['310000', '20000', 'redis']);
   });
 
   test('THEN stickiness sets the target group cookie duration', () => {
@@ -197,5 +210,35 @@ describe('GIVEN a deployment config with non-default values WHEN synthesized', (
       [14, 7],
     );
     assert.match(JSON.stringify(only(template, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions[0].Image), new RegExp(`team/mcp-variant@${DIGEST}`));
+  });
+
+  test('THEN server (a sidecar by ECR URI) becomes the server container: its repository in that account and region, port, path, health check, user', () => {
+    const definitions = only(template, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as Record<string, any>[];
+    const server = definitions.find((c) => c.Name === 'server');
+    assert.ok(server !== undefined);
+    assert.match(JSON.stringify(server.Image), new RegExp(`210987654321\\.dkr\\.ecr\\.us-east-1\\.[^/]*/team/mcp-python@${DIGEST}`));
+    assert.deepEqual(server.HealthCheck, { Command: ['CMD-SHELL', 'python -c "print(1)"'], Interval: 15, Timeout: 4, Retries: 5, StartPeriod: 60 });
+    assert.deepEqual([server.User, server.ReadonlyRootFilesystem, server.Environment], ['999:999', false, [{ Name: 'APP_MODE', Value: 'production' }]]);
+    assert.match(JSON.stringify(server.Secrets), /secret:prod\/app-key"/);
+    const env = Object.fromEntries(container().Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+    assert.equal(env.MCP_SERVER_URL, 'http://127.0.0.1:9000/v1/mcp');
+    assert.match(JSON.stringify(template.findResources('AWS::IAM::Policy')), /arn:aws:ecr:us-east-1:210987654321:repository\/team\/mcp-python/);
+  });
+
+  test('THEN sessionStore valkey and its limits make the cache', () => {
+    only(template, 'AWS::ElastiCache::ServerlessCache', { CacheUsageLimits: { DataStorage: { Maximum: 4, Unit: 'GB' }, ECPUPerSecond: { Maximum: 3000 } } });
+  });
+
+  test('THEN auth cognito with its domain prefix and scopes makes the user pool', () => {
+    only(template, 'AWS::Cognito::UserPoolDomain', { Domain: 'variant-mcp' });
+    only(template, 'AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'https://mcp.variant.example.com/mcp',
+      Scopes: [Match.objectLike({ ScopeName: 'tools' })],
+    });
+  });
+
+  test('THEN waf with its rate limit makes the web ACL', () => {
+    const acl = only(template, 'AWS::WAFv2::WebACL').Properties;
+    assert.equal(acl.Rules[0].Statement.RateBasedStatement.Limit, 3000);
   });
 });

@@ -26,7 +26,7 @@ describe('config JSON Schema', () => {
   test('THEN it rejects unknown fields and shows defaults and ranges, as the parser does', () => {
     const schema = deploymentConfigJsonSchema() as { additionalProperties: boolean; required: string[]; properties: Record<string, any> };
     assert.equal(schema.additionalProperties, false);
-    assert.deepEqual(schema.required, ['serviceName', 'image']);
+    assert.deepEqual(schema.required, ['serviceName', 'image', 'auth']);
     assert.equal(schema.properties.task.properties.cpu.default, 512);
     assert.deepEqual(schema.properties.loadBalancer.properties.idleTimeoutSeconds, {
       description: 'ALB idle timeout (default 120)',

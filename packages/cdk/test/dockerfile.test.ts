@@ -9,7 +9,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { McpFargateService } from '../src/mcp-fargate-service.js';
-import { DIGEST, ENV, REPO_ROOT, readExampleConfig, testApp } from './fixtures.js';
+import { DIGEST, ENV, NO_AUTH, REPO_ROOT, readExampleConfig, testApp } from './fixtures.js';
 
 const text = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const dockerfile = DockerfileParser.parse(text);
@@ -75,7 +75,7 @@ describe('Dockerfile', () => {
   test('GIVEN the task definition the construct makes THEN its one writable mount is the VOLUME the image declares, on a read-only root', () => {
     const stack = new Stack(testApp(), 'Image', { env: ENV });
     const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'mcp');
-    new McpFargateService(stack, 'Mcp', { imageDigest: DIGEST, repository, insecureHttpForTesting: true, allowedCidrs: ['10.0.0.0/8'] });
+    new McpFargateService(stack, 'Mcp', { imageDigest: DIGEST, repository, insecureHttpForTesting: true, allowedCidrs: ['10.0.0.0/8'], auth: NO_AUTH });
     const [task] = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition')).map((r) => r.Properties);
     const container = task.ContainerDefinitions[0];
     assert.equal(container.ReadonlyRootFilesystem, true);

@@ -15,7 +15,7 @@ import { ERROR_CODES, McpFargateError, RETIRED_ERROR_CODES } from '../src/errors
 import type { McpFargateServiceProps } from '../src/mcp-fargate-service.js';
 import { McpFargateService } from '../src/mcp-fargate-service.js';
 import { McpImageRepository } from '../src/mcp-image-repository.js';
-import { CERTIFICATE_ARN, DIGEST, ENV, REPO_ROOT, readExampleConfig } from './fixtures.js';
+import { CERTIFICATE_ARN, DIGEST, ENV, NO_AUTH, REPO_ROOT, readExampleConfig } from './fixtures.js';
 
 /** The construct with valid props plus `extra`, in a fresh stack; never synthesized. */
 function build(extra: Partial<McpFargateServiceProps> | ((stack: Stack) => Partial<McpFargateServiceProps>), env: { region?: string } = ENV): void {
@@ -25,6 +25,7 @@ function build(extra: Partial<McpFargateServiceProps> | ((stack: Stack) => Parti
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERTIFICATE_ARN),
     domainName: 'mcp.example.com',
     allowedCidrs: ['203.0.113.0/24'],
+    auth: NO_AUTH,
     ...(typeof extra === 'function' ? extra(stack) : extra),
   } as McpFargateServiceProps);
 }
@@ -50,8 +51,7 @@ const TRIGGERS: Record<ErrorCode, () => void> = {
   MCPF_CDK_CHOICE_INVALID: () => build({ egress: 'public' as never }),
   MCPF_CDK_HTTPS_CERTIFICATE_REQUIRED: () => build({ certificate: undefined }),
   MCPF_CDK_HTTP_CONFLICT: () => build({ insecureHttpForTesting: true }),
-  MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED: () => build({ allowedCidrs: [] }),
-  MCPF_CDK_PUBLIC_ACCESS_CONFLICT: () => build({ allowUnauthenticatedPublicAccess: true }),
+  MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED: () => build({ auth: { mode: 'none' } }),
   MCPF_CDK_DOMAIN_INVALID: () => build((stack) => ({ hostedZone: zone(stack), domainName: 'mcp.example.org' })),
   MCPF_CDK_DOMAIN_REQUIRED: () => build({ domainName: undefined }),
   MCPF_CDK_CERTIFICATE_ARN_INVALID: () => config((c) => (c.loadBalancer.certificateArn = 'arn:aws:acm:eu-west-1:123456789012:cert/x')),
@@ -72,6 +72,11 @@ const TRIGGERS: Record<ErrorCode, () => void> = {
   MCPF_CDK_VPC_CONFLICT: () => build({ egress: 'vpc-endpoints', natGateways: 1 }),
   MCPF_CDK_LOG_RETENTION_INVALID: () => config((c) => (c.logs.retentionDays = 10)),
   MCPF_CDK_NAME_INVALID: () => new McpImageRepository(new Stack(new App(), 'Stack', { env: ENV }), 'Repo', { repositoryName: 'UPPER' }),
+  MCPF_CDK_SERVER_INVALID: () => build({ server: { module: 'server.js' } }),
+  MCPF_CDK_SERVER_CONFLICT: () => build({ servers: { a: { module: '/app/a.js', default: true }, b: { module: '/app/b.js', default: true } } }),
+  MCPF_CDK_SESSION_STORE_INVALID: () => build({ sessionStore: { url: 'redis://user:password@cache:6379' } }),
+  MCPF_CDK_AUTH_REQUIRED: () => build({ auth: undefined as never }),
+  MCPF_CDK_AUTH_INVALID: () => build({ auth: { mode: 'oauth', issuer: 'http://idp.example.com' } }),
   MCPF_CDK_REGION_REQUIRED: () => {
     const { region: _region, ...noRegion } = readExampleConfig();
     createMcpFargateApp(parseDeploymentConfig(noRegion));

@@ -48,12 +48,16 @@ const SHAPES: Record<string, () => { config: ReturnType<typeof loadDeploymentCon
   'existing VPC, plain HTTP': () => ({
     config: variant((c) => {
       c.network = { vpcId: EXISTING_VPC_ID };
-      c.loadBalancer = { insecureHttpForTesting: true, allowUnauthenticatedPublicAccess: true };
+      c.loadBalancer = { insecureHttpForTesting: true };
+      c.auth = { mode: 'none', acknowledgeNoAuth: 'A test deployment of the demo server, which holds no data' };
       c.stickiness = { type: 'off' };
       c.scaling = { minTasks: 1, maxTasks: 1 };
     }),
     context: EXISTING_VPC_CONTEXT,
   }),
+  // Issues 9-11: a valkey cache, a Cognito user pool and a web ACL (stdio); a sidecar server (sidecar).
+  'stdio example': () => ({ config: loadDeploymentConfig(join(REPO_ROOT, 'examples/mcp-fargate.stdio.config.json')) }),
+  'sidecar example': () => ({ config: loadDeploymentConfig(join(REPO_ROOT, 'examples/mcp-fargate.sidecar.config.json')) }),
 };
 
 describe('logical ids', () => {

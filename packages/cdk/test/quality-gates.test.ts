@@ -52,13 +52,16 @@ function variant(patch: (config: Record<string, any>) => void) {
 const CLAIMS: Record<string, (template: Template, reason: string) => void> = {
   // "The plain environment holds settings only ...; the construct refuses names and values that look like credentials,
   // and credentials come from Secrets Manager through the task definition secrets."
+  // Every container: the gateway and any sidecar.
   'AwsSolutions::AwsSolutions-ECS2': (template) => {
     const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-    const container = task?.Properties.ContainerDefinitions[0];
-    for (const { Name, Value } of container.Environment as { Name: string; Value: string }[]) {
-      assert.doesNotThrow(() => validatePlainEnvironment('environment', Name, Value), `environment.${Name} looks like a credential`);
+    for (const container of (task?.Properties.ContainerDefinitions ?? []) as Record<string, any>[]) {
+      for (const { Name, Value } of (container.Environment ?? []) as { Name: string; Value: unknown }[]) {
+        const text = typeof Value === 'string' ? Value : JSON.stringify(Value);
+        assert.doesNotThrow(() => validatePlainEnvironment('environment', Name, text), `environment.${Name} looks like a credential`);
+      }
+      for (const secret of (container.Secrets ?? []) as { ValueFrom: unknown }[]) assert.match(JSON.stringify(secret.ValueFrom), /secretsmanager/);
     }
-    for (const secret of (container.Secrets ?? []) as { ValueFrom: unknown }[]) assert.match(JSON.stringify(secret.ValueFrom), /secretsmanager/);
   },
   // "ecr:GetAuthorizationToken supports no resource-level permissions; image pulls themselves are scoped to the repository."
   'AwsSolutions::AwsSolutions-IAM5[Resource::*]': (template) => {
@@ -93,8 +96,8 @@ const CLAIMS: Record<string, (template: Template, reason: string) => void> = {
       'TLS-only',
     );
   },
-  // "allowUnauthenticatedPublicAccess is set: the owner chose to open port N of this internet-facing load balancer to
-  // every IPv4 address. mcp-fargate does not authenticate MCP callers yet, ..."
+  // "With auth keys (AUTH_MODE=keys), port N of this internet-facing load balancer is open to every IPv4 address, ...:
+  // the gateway authenticates every request ..." or "With auth none, port N ... The owner acknowledged it ...: "...""
   'AwsSolutions::AwsSolutions-EC23': (template, reason) => {
     const [lb] = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
     assert.equal(lb?.Properties.Scheme, 'internet-facing');
@@ -104,8 +107,26 @@ const CLAIMS: Record<string, (template: Template, reason: string) => void> = {
       .map((rule) => rule.FromPort);
     assert.ok(open.length > 0);
     assert.deepEqual([...reason.matchAll(/port (\d+)/g)].map((m) => Number(m[1])).sort(), open.sort(), reason);
-    assert.match(reason, /^allowUnauthenticatedPublicAccess is set/);
-    assert.match(reason, /does not authenticate MCP callers/);
+    // The mode the reason names is the one the gateway is told.
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    const env = task?.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: string }[];
+    const mode = env.find((e) => e.Name === 'AUTH_MODE')?.Value;
+    assert.match(reason, new RegExp(`^With auth ${mode}[ ,]`));
+    if (mode === 'none') assert.match(reason, /anyone who finds the URL can call the MCP\. The owner acknowledged it \(auth\.acknowledgeNoAuth\): ".{20,}"$/);
+    else assert.match(reason, new RegExp(`\\(AUTH_MODE=${mode}\\).*the gateway authenticates every request to the MCP endpoints`));
+  },
+  // "No user signs in to this pool: self sign-up is off, the stack creates no users, and its only app client is a
+  // confidential client allowed the client-credentials grant alone, with no sign-in flow. ..."
+  'AwsSolutions::AwsSolutions-COG8': (template) => {
+    const [pool] = Object.values(template.findResources('AWS::Cognito::UserPool'));
+    assert.equal(pool?.Properties.AdminCreateUserConfig.AllowAdminCreateUserOnly, true);
+    template.resourceCountIs('AWS::Cognito::UserPoolUser', 0);
+    const clients = Object.values(template.findResources('AWS::Cognito::UserPoolClient')).map((c) => c.Properties);
+    assert.equal(clients.length, 1);
+    assert.deepEqual(
+      [clients[0]?.GenerateSecret, clients[0]?.AllowedOAuthFlows, clients[0]?.ExplicitAuthFlows],
+      [true, ['client_credentials'], ['ALLOW_REFRESH_TOKEN_AUTH']],
+    );
   },
 };
 
@@ -169,11 +190,12 @@ describe('quality gates', () => {
     );
   });
 
-  test('GIVEN plain HTTP open to anyone (opted in) in an existing VPC THEN the only finding is the plain-HTTP warning, and the open ingress is acknowledged truthfully', () => {
+  test('GIVEN plain HTTP open to anyone without auth (acknowledged) in an existing VPC THEN the only finding is the plain-HTTP warning, and the open ingress is acknowledged truthfully', () => {
     const { report, app, serviceStack } = synthesize(
       variant((c) => {
         c.network = { vpcId: EXISTING_VPC_ID };
-        c.loadBalancer = { insecureHttpForTesting: true, allowUnauthenticatedPublicAccess: true };
+        c.loadBalancer = { insecureHttpForTesting: true };
+        c.auth = { mode: 'none', acknowledgeNoAuth: 'A test deployment of the demo server, which holds no data' };
         c.stickiness = { type: 'off' };
         c.scaling = { minTasks: 1, maxTasks: 1 };
       }),
@@ -188,6 +210,47 @@ describe('quality gates', () => {
       'open ingress is acknowledged with its reason',
     );
     verifyAcknowledgements(serviceStack, ours);
+  });
+
+  for (const [name, file, acks] of [
+    ['stdio', 'mcp-fargate.stdio.config.json', ['AwsSolutions-COG8', 'AwsSolutions-EC23']],
+    ['sidecar', 'mcp-fargate.sidecar.config.json', []],
+  ] as const) {
+    test(`GIVEN the ${name} example (issues 9-11) THEN nothing is reported, and each acknowledgement is true of the template`, () => {
+      const built = synthesize(loadDeploymentConfig(join(REPO_ROOT, 'examples', file)));
+      assert.deepEqual(findings(built.report), []);
+      const ours = acknowledgements(built.app).filter((a) => a.id.startsWith('AwsSolutions::'));
+      const base = ['AwsSolutions-ECS2', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-S1'];
+      assert.deepEqual(ours.map((a) => a.id.replace('AwsSolutions::', '')).sort(), [...base, ...acks].sort());
+      verifyAcknowledgements(built.serviceStack, ours);
+    });
+  }
+
+  test('GIVEN a config with the valkey store, servers (one a sidecar), a Cognito pool and WAF THEN nothing is reported', () => {
+    const built = synthesize(
+      variant((c) => {
+        c.sessionStore = 'valkey';
+        c.stickiness = { type: 'off' };
+        c.waf = { rateLimitPer5Minutes: 2000 };
+        c.auth = { mode: 'oauth', cognito: { domainPrefix: 'acme-mcp-gallery' } };
+        c.servers = {
+          github: { command: 'github-mcp-server stdio', passEnv: ['GITHUB_TOKEN'], default: true },
+          docs: { url: 'https://docs.example.net/mcp', headers: { Authorization: `Bearer \${GITHUB_TOKEN}` } },
+          weather: {
+            image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp-weather@sha256:${'ab'.repeat(32)}`,
+            port: 8001,
+            healthCheck: { command: ['CMD', 'python', '-c', 'print(1)'] },
+          },
+        };
+        c.network = { egress: 'vpc-endpoints' };
+      }),
+      S3_PREFIX_LIST_CONTEXT,
+    );
+    assert.deepEqual(findings(built.report), []);
+    verifyAcknowledgements(
+      built.serviceStack,
+      acknowledgements(built.app).filter((a) => a.id.startsWith('AwsSolutions::')),
+    );
   });
 
   test('GIVEN a resource that breaks the rules THEN both gates fail synth (they are not vacuous)', () => {
@@ -222,6 +285,29 @@ describe('quality gates', () => {
     assert.equal(url, 'https://mcp.example.com/mcp');
     const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as Report;
     assert.deepEqual(findings(report), []);
+    assert.match(stdout, /^sessions: memory: a legacy MCP session lives on the task that created it/m);
+  });
+
+  test('WHEN `npm run synth -- --config <example>` runs (a second --config wins) THEN the stdio and sidecar examples synthesize too', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')));
+    for (const [file, stack, sessions] of [
+      [
+        'mcp-fargate.stdio.config.json',
+        'McpFargate-mcp-github-stdio',
+        /^sessions: redis \(ElastiCache Serverless for Valkey\): any task serves any legacy MCP session/m,
+      ],
+      ['mcp-fargate.sidecar.config.json', 'McpFargate-mcp-weather', /^sessions: memory: /m],
+    ] as const) {
+      const out = tempDir('synth');
+      const main = join(REPO_ROOT, 'packages/cdk/dist/src/main.js');
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [main, '--config', EXAMPLE_CONFIG, '--output', out, '--config', join(REPO_ROOT, 'examples', file)],
+        { env, cwd: REPO_ROOT },
+      );
+      assert.match(stdout, new RegExp(`^Synthesized ${stack}-repository, ${stack} to `, 'm'));
+      assert.match(stdout, sessions);
+    }
   });
 
   describe('GIVEN an existing VPC (network.vpcId) and no lookup context', () => {

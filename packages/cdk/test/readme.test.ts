@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { deploymentConfigJsonSchema } from '../src/deployment-config.js';
+import { GATEWAY_SETTINGS, RESERVED_ENVIRONMENT } from '../src/gateway-env.js';
 import { REPO_ROOT } from './fixtures.js';
 
 const readme = readFileSync(join(REPO_ROOT, 'packages/cdk/README.md'), 'utf8');
@@ -44,5 +45,21 @@ describe('README', () => {
       assert.ok(documented(name), `the README config table documents ${name}`);
       for (const child of Object.keys(field.properties ?? {})) assert.ok(documented(name, child), `the README config table documents ${name}.${child}`);
     }
+  });
+
+  test("GIVEN the root README's gateway configuration table THEN each variable is one the construct sets or one in GATEWAY_SETTINGS", () => {
+    // A stdio server's env values become gateway variables, so src/gateway-env.ts must know every name the gateway
+    // reads; a variable the gateway adds to its table fails here until the list has it.
+    const root = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const start = root.indexOf('### Configuration');
+    const table = root.slice(start, root.indexOf('\n## ', start));
+    const names = [...table.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1] ?? '');
+    assert.ok(names.length >= 30, `${names.length} variables found`);
+    const known = new Set([...RESERVED_ENVIRONMENT, ...GATEWAY_SETTINGS]);
+    assert.deepEqual(
+      names.filter((name) => !known.has(name)),
+      [],
+      'add these to GATEWAY_SETTINGS in packages/cdk/src/gateway-env.ts (or to GATEWAY_ENV if the construct sets them)',
+    );
   });
 });

@@ -52,12 +52,10 @@ test('GIVEN AWS credentials and a pushed image WHEN the example stack is deploye
       // The stack is destroyed at the end, so nothing may protect it.
       deletionProtection: false,
       // HTTPS when a certificate (and the domain it covers, pointed at the ALB by you) is given; otherwise plain HTTP,
-      // which is what insecureHttpForTesting exists for. Open to anyone so this machine can reach it: the demo server
-      // holds no secret, and the stack lives for the minutes the test runs.
+      // which is what insecureHttpForTesting exists for. Open to anyone without auth so this machine can reach it.
       loadBalancer:
-        certificateArn !== undefined
-          ? { scheme: 'internet-facing', certificateArn, domainName, allowUnauthenticatedPublicAccess: true }
-          : { scheme: 'internet-facing', insecureHttpForTesting: true, allowUnauthenticatedPublicAccess: true },
+        certificateArn !== undefined ? { scheme: 'internet-facing', certificateArn, domainName } : { scheme: 'internet-facing', insecureHttpForTesting: true },
+      auth: { mode: 'none', acknowledgeNoAuth: 'The demo server holds no secret, and the stack lives for the minutes this test runs.' },
     },
     'real-account test config',
   );

@@ -160,14 +160,15 @@ function listenerPorts(p: ResolvedProps): number[] {
   return p.httpRedirect ? [443, 80] : [443];
 }
 
-/** The allowed peers may reach the listeners; with none given, the VPC (internal) or, opted in, anyone (internet-facing). */
+/** The allowed peers may reach the listeners; with none given, the VPC (internal) or anyone (internet-facing). */
 function allowIngress(scope: Construct, p: ResolvedProps, vpc: ec2.IVpc, securityGroup: ec2.SecurityGroup): void {
   const peers: [ec2.IPeer, string][] = [
     ...p.allowedCidrs.map(({ cidr, kind }): [ec2.IPeer, string] => [kind === 'ipv6' ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr), cidr]),
     ...p.allowedPrefixListIds.map((pl): [ec2.IPeer, string] => [ec2.Peer.prefixList(pl), pl]),
   ];
+  const open = peers.length === 0 && p.internetFacing;
   if (peers.length === 0) {
-    // resolveProps refused an internet-facing load balancer without an allowlist unless the owner opted in.
+    // Open to anyone only with auth on, or with auth none acknowledged in so many words (resolveAuth).
     peers.push(
       p.internetFacing
         ? [ec2.Peer.anyIpv4(), 'anywhere']
@@ -180,13 +181,17 @@ function allowIngress(scope: Construct, p: ResolvedProps, vpc: ec2.IVpc, securit
       securityGroup.addIngressRule(peer, ec2.Port.tcp(port), port === 443 || p.insecureHttp ? `MCP from ${label}` : `Redirect to HTTPS for ${label}`);
     }
   }
-  if (p.internetFacing && p.allowUnauthenticatedPublicAccess) {
+  if (open) {
+    const opened = `${ports.map((port) => `port ${port}`).join(' and ')} of this internet-facing load balancer ${ports.length === 1 ? 'is' : 'are'} open to every IPv4 address`;
     Validations.of(securityGroup).acknowledge({
       id: 'AwsSolutions::AwsSolutions-EC23',
       reason:
-        `allowUnauthenticatedPublicAccess is set: the owner chose to open ${ports.map((port) => `port ${port}`).join(' and ')} ` +
-        'of this internet-facing load balancer to every IPv4 address. mcp-fargate does not authenticate MCP callers yet, ' +
-        'so anyone who finds the URL can call the MCP unless the hosted MCP checks callers itself.',
+        p.auth.mode === 'none'
+          ? `With auth none, ${opened}: anyone who finds the URL can call the MCP. The owner acknowledged it (auth.acknowledgeNoAuth): ` +
+            `"${p.auth.acknowledgeNoAuth}"`
+          : `With auth ${p.auth.mode} (AUTH_MODE=${p.auth.mode}), ${opened}, so agent platforms reach it from anywhere: the gateway ` +
+            'authenticates every request to the MCP endpoints before it reaches the hosted server; only /healthz' +
+            `${p.auth.mode === 'oauth' ? ' and the OAuth protected resource metadata answer' : ' answers'} without credentials.`,
     });
   }
 }

@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
 import { DEFAULTS, LIMITS } from '../defaults.js';
 import { McpFargateError, show } from '../errors.js';
 import { validateTaskSize } from '../fargate-task-size.js';
-import { GATEWAY_METRICS_ENV } from '../gateway-metrics.js';
+import { GATEWAY_ENV, RESERVED_ENVIRONMENT } from '../gateway-env.js';
 import {
   validateCertificateArn,
   validateCidr,
@@ -31,6 +31,34 @@ import {
   validateTag,
   validateTaskCounts,
 } from '../validation.js';
+import type { McpAuth, ResolvedAuth } from './auth.js';
+import { resolveAuth } from './auth.js';
+import type { McpHostedServer, McpNamedServer, ResolvedServers } from './hosted-server.js';
+import { resolveHostedServers } from './hosted-server.js';
+import type { McpSessionStore, ResolvedSessionStore } from './session-store.js';
+import { resolveSessionStore } from './session-store.js';
+import type { McpWaf } from './waf.js';
+
+export type {
+  McpAuth,
+  McpCognitoAuth,
+  McpCognitoOptions,
+  McpKeysAuth,
+  McpNoAuth,
+  McpOAuthAuth,
+} from './auth.js';
+export type {
+  McpCommandServer,
+  McpHostedServer,
+  McpModuleServer,
+  McpNamedServer,
+  McpSidecarHealthCheck,
+  McpSidecarImage,
+  McpSidecarServer,
+  McpUrlServer,
+} from './hosted-server.js';
+export type { McpExistingSessionStore, McpSessionStore } from './session-store.js';
+export type { McpWaf } from './waf.js';
 
 /** ALB target group stickiness. */
 export type McpStickiness =
@@ -40,13 +68,6 @@ export type McpStickiness =
    * application-cookie stickiness: the gateway sets no cookie of its own for the ALB to follow.
    */
   | { readonly type: 'lb-cookie'; readonly duration: Duration };
-
-/**
- * Where the gateway keeps legacy MCP session records (its `SESSION_STORE`). Today only `memory`: each task holds its
- * own sessions, so a session lives and dies with its task (see the README, "Sessions on AWS"). A shared store will be
- * another value of this type.
- */
-export type McpSessionStore = 'memory';
 
 /** A destination the tasks may open TCP connections to, besides HTTPS (a database, a cache). */
 export type McpEgressRule =
@@ -143,9 +164,10 @@ export interface McpFargateServiceProps {
   readonly containerPort?: number;
 
   /**
-   * Plain environment for the container (`MCP_SERVER`, `LOG_LEVEL`, ...). Never a credential: names and values that
-   * look like one are refused (use `secrets`). `PORT`, `HOST`, `SESSION_STORE` and the metrics variables are set by
-   * the construct. `KEEP_ALIVE_TIMEOUT_MS` and `SSE_HEARTBEAT_MS` are derived from `idleTimeout`; a value given here
+   * Plain environment for the gateway container (`LOG_LEVEL`, `MAX_SESSIONS`, ...). Never a credential: names and
+   * values that look like one are refused (use `secrets`). What a prop expresses is set by the construct and refused
+   * here: `PORT`, `HOST`, the hosted server (`MCP_SERVER*`, from `server`/`servers`), the session store
+   * (`SESSION_STORE`, `REDIS_*`), auth (`AUTH_*`, `OAUTH_*`) and the metrics variables. `KEEP_ALIVE_TIMEOUT_MS` and `SSE_HEARTBEAT_MS` are derived from `idleTimeout`; a value given here
    * wins only if it keeps the order the ALB needs (keep-alive above the idle timeout, heartbeat above 0 and below
    * it), and `HEADERS_TIMEOUT_MS` may not exceed `REQUEST_TIMEOUT_MS` when both are given.
    * @default - none besides those the construct sets
@@ -153,10 +175,60 @@ export interface McpFargateServiceProps {
   readonly environment?: Record<string, string>;
 
   /**
-   * Where the gateway keeps legacy MCP session records; sets `SESSION_STORE`.
+   * The MCP server the gateway hosts: a module in the image (`{ module }`), a stdio command (`{ command }`), an
+   * existing streamable-HTTP server (`{ url }`), or such a server in its own image run beside the gateway in the task
+   * (`{ image, port, healthCheck }`, a sidecar). Sets `MCP_SERVER`, `MCP_SERVER_COMMAND` (with `MCP_SERVER_CWD` and
+   * `MCP_SERVER_ENV`) or `MCP_SERVER_URL` (with `MCP_SERVER_HEADERS`).
+   * @default - the gateway's built-in demo server
+   */
+  readonly server?: McpHostedServer;
+
+  /**
+   * Several servers in one service, each served at `/<name>/mcp` (names: a lowercase letter, then up to 62 lowercase
+   * letters, digits or hyphens), the one marked `default` also at `/mcp`; the same kinds as `server`. Sets
+   * `MCP_SERVERS`. Not with `server`.
+   * @default - one server, per `server`
+   */
+  readonly servers?: Record<string, McpNamedServer>;
+
+  /**
+   * Who may call the MCP; there is no default. `{ mode: 'keys', keysSecret, header? }`: static keys from Secrets
+   * Manager; `{ mode: 'oauth', issuer, ... }`: OAuth 2.1 access tokens of an external authorization server;
+   * `{ mode: 'oauth', cognito: {} }`: a Cognito user pool the construct creates; `{ mode: 'none',
+   * acknowledgeNoAuth }`: nobody is checked, which an internet-facing load balancer accepts only with the sentence
+   * saying why. Sets `AUTH_MODE`, `AUTH_KEYS` (a secret), `AUTH_HEADER`, `OAUTH_*`.
+   */
+  readonly auth: McpAuth;
+
+  /**
+   * AWS WAF on the load balancer: a rate-based rule per client IP, then the AWS managed common and known-bad-inputs
+   * rule groups. `true`, or `{ rateLimitPer5Minutes }`.
+   * @default false - no web ACL
+   */
+  readonly waf?: McpWaf;
+
+  /**
+   * Where the gateway keeps legacy MCP session records: `'memory'` (each task its own, so a session lives and dies
+   * with its task), `'valkey'` (an ElastiCache Serverless for Valkey cache the construct creates, reachable only
+   * from the tasks: any task serves any session), or an existing store, `{ url, cluster? }` (no credentials) or
+   * `{ urlSecret, cluster? }`. Sets `SESSION_STORE`, `REDIS_URL` and `REDIS_CLUSTER`.
    * @default 'memory'
    */
   readonly sessionStore?: McpSessionStore;
+
+  /**
+   * Most data the valkey cache may hold, in GB (only with `sessionStore: 'valkey'`). A cap, not a reservation: the
+   * cache bills for what it stores; past the cap it evicts the least recently used keys with a TTL.
+   * @default 5
+   */
+  readonly valkeyMaxDataStorageGb?: number;
+
+  /**
+   * Most ElastiCache Processing Units a second the valkey cache may use (only with `sessionStore: 'valkey'`); beyond
+   * it requests are throttled.
+   * @default 5000
+   */
+  readonly valkeyMaxEcpuPerSecond?: number;
 
   /**
    * Environment variables filled from Secrets Manager by ECS when the task starts. The execution role gets
@@ -194,7 +266,8 @@ export interface McpFargateServiceProps {
 
   /**
    * ALB requests per target per minute autoscaling aims for. A long SSE stream counts as one request, so CPU is the
-   * other signal.
+   * other signal; with the memory session store this policy only scales out (it would remove tasks that hold
+   * sessions), with a shared store it scales in too.
    * @default 1000
    */
   readonly targetRequestsPerTarget?: number;
@@ -244,14 +317,6 @@ export interface McpFargateServiceProps {
   readonly internetFacing?: boolean;
 
   /**
-   * Opens an internet-facing load balancer to every IPv4 address. mcp-fargate does not authenticate MCP callers yet,
-   * so anyone who finds the URL can call the MCP (and whatever its secrets reach) unless the hosted MCP checks callers
-   * itself. Without this, an internet-facing load balancer needs `allowedCidrs` or `allowedPrefixListIds`.
-   * @default false
-   */
-  readonly allowUnauthenticatedPublicAccess?: boolean;
-
-  /**
    * Keep the load balancer (and so its DNS name) from being deleted, by CloudFormation or by hand, until this is
    * turned off. Turn it off for test stacks that are destroyed.
    * @default true
@@ -281,8 +346,8 @@ export interface McpFargateServiceProps {
 
   /**
    * CIDR blocks allowed to reach the load balancer (the agent platform's egress ranges).
-   * @default - none; an internal load balancer then admits its VPC's CIDR, an internet-facing one needs these,
-   *   `allowedPrefixListIds` or `allowUnauthenticatedPublicAccess`
+   * @default - none; an internal load balancer then admits its VPC's CIDR, an internet-facing one every IPv4
+   *   address (the gateway authenticates callers per `auth`)
    */
   readonly allowedCidrs?: string[];
 
@@ -318,7 +383,8 @@ export interface McpFargateServiceProps {
    * Target group stickiness. With the memory session store a legacy MCP session exists only on the task that created
    * it, so a client that keeps the ALB cookie stays with its session while that task lives; clients that keep no
    * cookies (the official SDK clients) are not held by it. `off` is refused with the memory store and more than one
-   * task. Modern (2026-07-28) requests need no stickiness.
+   * task. With a shared store any task serves any session and stickiness only saves a store round trip. Modern
+   * (2026-07-28) requests need no stickiness.
    * @default { type: 'lb-cookie', duration: Duration.days(1) }
    */
   readonly stickiness?: McpStickiness;
@@ -388,9 +454,6 @@ export interface McpFargateServiceProps {
   readonly memoryAlarmPercent?: number;
 }
 
-/** Environment the construct sets; a user value for these would break the health check, the metrics or the sessions. */
-const RESERVED_ENVIRONMENT: readonly string[] = ['PORT', 'HOST', 'SESSION_STORE', GATEWAY_METRICS_ENV.format, GATEWAY_METRICS_ENV.service];
-
 /** Tags the construct puts on everything it makes. */
 export const CONSTRUCT_TAGS = { service: 'mcp-fargate:service', stack: 'mcp-fargate:stack' } as const;
 
@@ -412,15 +475,23 @@ export interface ResolvedProps {
   readonly internetFacing: boolean;
   readonly insecureHttp: boolean;
   readonly httpRedirect: boolean;
-  readonly allowUnauthenticatedPublicAccess: boolean;
   readonly deletionProtection: boolean;
   readonly allowedCidrs: readonly { readonly cidr: string; readonly kind: 'ipv4' | 'ipv6' }[];
   readonly allowedPrefixListIds: readonly string[];
   readonly idleTimeout: Duration;
   readonly stickiness: McpStickiness;
-  readonly sessionStore: McpSessionStore;
-  /** The container's plain environment besides PORT, HOST and the metrics variables: the user's, the derived timeouts, SESSION_STORE. */
+  readonly store: ResolvedSessionStore;
+  readonly servers: ResolvedServers;
+  readonly auth: ResolvedAuth;
+  /** The web ACL's rate limit; undefined without `waf`. */
+  readonly wafRateLimitPer5Minutes: number | undefined;
+  /**
+   * The gateway container's plain environment besides PORT, HOST and the metrics variables: the derived timeouts,
+   * the user's, and what the server, store and auth props set (but what only exists once deployed: the valkey
+   * endpoint, the user pool).
+   */
   readonly environment: Readonly<Record<string, string>>;
+  /** The gateway container's secrets: the user's, and AUTH_KEYS and REDIS_URL where those props put them there. */
   readonly secrets: Readonly<Record<string, McpSecret>>;
   readonly containerInsights: ecs.ContainerInsights;
   readonly tags: Readonly<Record<string, string>>;
@@ -475,22 +546,33 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
   const ingress = resolveIngress(at, props, region);
   const idleTimeout = props.idleTimeout ?? Duration.seconds(DEFAULTS.idleTimeoutSeconds);
   validateInteger(at('idleTimeout'), idleTimeout.toSeconds(), LIMITS.idleTimeoutSeconds);
-  const sessions = resolveSessions(at, props, maxTasks);
+  const store = resolveSessionStore(at, props, network.egressRules);
+  const sessions = resolveSessions(at, props, store, maxTasks);
   const environment = props.environment ?? {};
   for (const [name, value] of Object.entries(environment)) {
     validatePlainEnvironment(at('environment'), name, value);
     if (RESERVED_ENVIRONMENT.includes(name)) {
-      const use = name === 'PORT' ? 'use containerPort' : name === 'SESSION_STORE' ? 'use sessionStore' : 'from its props';
-      throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('environment')}.${name} is set by the construct (${use})`);
+      throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('environment')}.${name} is set by the construct (${propSetting(name)})`);
     }
   }
   const secrets = props.secrets ?? {};
   for (const name of Object.keys(secrets)) {
     validateEnvironmentName(at('secrets'), name);
-    if (name in environment || RESERVED_ENVIRONMENT.includes(name)) {
+    if (RESERVED_ENVIRONMENT.includes(name)) {
+      throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('secrets')}.${name} is set by the construct (${propSetting(name)})`);
+    }
+    if (name in environment) {
       throw new McpFargateError('MCPF_CDK_ENV_RESERVED', `${at('secrets')}.${name} is also a plain environment variable; a name can only be one or the other`);
     }
   }
+  const defined = new Set([...Object.keys(environment), ...Object.keys(secrets)]);
+  const servers = resolveHostedServers(scope, at, props.server, props.servers, { containerPort, defined });
+  const audience = ingress.insecureHttp || props.domainName === undefined ? undefined : `https://${props.domainName}/mcp`;
+  const auth = resolveAuth(at, props.auth, { internetFacing: ingress.internetFacing, insecureHttp: ingress.insecureHttp, audience });
+  const waf = props.waf ?? false;
+  const wafRateLimitPer5Minutes =
+    waf === false ? undefined : waf === true ? DEFAULTS.wafRateLimitPer5Minutes : (waf.rateLimitPer5Minutes ?? DEFAULTS.wafRateLimitPer5Minutes);
+  if (wafRateLimitPer5Minutes !== undefined) validateInteger(at('waf.rateLimitPer5Minutes'), wafRateLimitPer5Minutes, LIMITS.wafRateLimitPer5Minutes);
   const tags = props.tags ?? {};
   for (const [key, value] of Object.entries(tags)) validateTag(at(`tags.${key}`), key, value, Object.values(CONSTRUCT_TAGS));
   const http5xxAlarmThreshold = props.http5xxAlarmThreshold ?? DEFAULTS.http5xxAlarmThreshold;
@@ -516,8 +598,18 @@ export function resolveProps(scope: Construct, props: McpFargateServiceProps): R
     deletionProtection: props.deletionProtection ?? DEFAULTS.deletionProtection,
     idleTimeout,
     ...sessions,
-    environment: { ...gatewayTimeouts(at, idleTimeout, environment), ...environment, SESSION_STORE: sessions.sessionStore },
-    secrets,
+    store,
+    servers,
+    auth,
+    wafRateLimitPer5Minutes,
+    environment: {
+      ...gatewayTimeouts(at, idleTimeout, environment),
+      ...environment,
+      ...servers.environment,
+      ...store.environment,
+      ...auth.environment,
+    },
+    secrets: { ...secrets, ...auth.secrets, ...store.secrets },
     containerInsights: props.containerInsights ?? (DEFAULTS.containerInsights as ecs.ContainerInsights),
     tags,
     http5xxAlarmThreshold,
@@ -607,32 +699,22 @@ function resolveIngress(at: At, props: McpFargateServiceProps, region: string) {
   const allowedCidrs = (props.allowedCidrs ?? []).map((cidr, i) => ({ cidr, kind: validateCidr(at(`allowedCidrs[${i}]`), cidr) }));
   const allowedPrefixListIds = props.allowedPrefixListIds ?? [];
   for (const [i, pl] of allowedPrefixListIds.entries()) validatePrefixListId(at(`allowedPrefixListIds[${i}]`), pl);
-  const allowUnauthenticatedPublicAccess = props.allowUnauthenticatedPublicAccess ?? false;
-  const allowlisted = allowedCidrs.length > 0 || allowedPrefixListIds.length > 0;
-  if (internetFacing && !allowlisted && !allowUnauthenticatedPublicAccess) {
-    throw new McpFargateError(
-      'MCPF_CDK_PUBLIC_ACCESS_NOT_ACKNOWLEDGED',
-      `${at('allowedCidrs')} or allowedPrefixListIds (the agent platform's egress ranges) is required for an internet-facing ` +
-        'load balancer, since nothing authenticates MCP callers yet; or make it internal, or set ' +
-        'allowUnauthenticatedPublicAccess to accept that anyone who finds the URL can call the MCP',
-    );
-  }
-  if (allowUnauthenticatedPublicAccess && (!internetFacing || allowlisted)) {
-    throw new McpFargateError(
-      'MCPF_CDK_PUBLIC_ACCESS_CONFLICT',
-      `${at('allowUnauthenticatedPublicAccess')} opens an internet-facing load balancer to everyone, but this one is ` +
-        `${internetFacing ? 'limited to allowedCidrs/allowedPrefixListIds' : 'internal'}; drop it`,
-    );
-  }
-  return { internetFacing, insecureHttp, httpRedirect, allowedCidrs, allowedPrefixListIds, allowUnauthenticatedPublicAccess };
+  // Who may call the MCP once they reach the load balancer is `auth` (resolveAuth refuses an unacknowledged `none` on
+  // an internet-facing one); these decide who reaches it.
+  return { internetFacing, insecureHttp, httpRedirect, allowedCidrs, allowedPrefixListIds };
 }
 
-/** The session store, and the stickiness it needs while sessions are bound to one task. */
-function resolveSessions(at: At, props: McpFargateServiceProps, maxTasks: number) {
-  const sessionStore = props.sessionStore ?? DEFAULTS.sessionStore;
-  if (sessionStore !== 'memory') {
-    throw new McpFargateError('MCPF_CDK_CHOICE_INVALID', `${at('sessionStore')} must be 'memory' (the only store today), got ${show(sessionStore)}`);
-  }
+/** The prop that sets a variable the construct reserves. */
+function propSetting(name: string): string {
+  if (name === GATEWAY_ENV.port) return 'use containerPort';
+  if (name.startsWith('MCP_SERVER')) return 'use server or servers';
+  if (name === GATEWAY_ENV.sessionStore || name.startsWith('REDIS_')) return 'use sessionStore';
+  if (name.startsWith('AUTH_') || name.startsWith('OAUTH_')) return 'use auth';
+  return 'from its props';
+}
+
+/** The stickiness sessions need while they are bound to one task (the memory store). */
+function resolveSessions(at: At, props: McpFargateServiceProps, store: ResolvedSessionStore, maxTasks: number) {
   const stickiness: McpStickiness = props.stickiness ?? { type: 'lb-cookie', duration: Duration.seconds(DEFAULTS.stickinessSeconds) };
   if (stickiness.type !== 'off' && stickiness.type !== 'lb-cookie') {
     throw new McpFargateError(
@@ -642,15 +724,15 @@ function resolveSessions(at: At, props: McpFargateServiceProps, maxTasks: number
     );
   }
   if (stickiness.type === 'lb-cookie') validateStickinessSeconds(at('stickiness.duration'), stickiness.duration.toMilliseconds() / 1000);
-  if (stickiness.type === 'off' && sessionStore === 'memory' && !Token.isUnresolved(maxTasks) && maxTasks > 1) {
+  if (stickiness.type === 'off' && !store.shared && !Token.isUnresolved(maxTasks) && maxTasks > 1) {
     throw new McpFargateError(
       'MCPF_CDK_STICKINESS_REQUIRED',
       `${at('stickiness')} is off with the memory session store and up to ${maxTasks} tasks: every legacy MCP session lives ` +
         'on the one task that created it, so requests the ALB sends to another task get 404 and the client must start ' +
-        "over. Keep 'lb-cookie' stickiness, or run one task (maxTasks: 1)",
+        "over. Keep 'lb-cookie' stickiness, run one task (maxTasks: 1), or share sessions across tasks (sessionStore: 'valkey')",
     );
   }
-  return { sessionStore, stickiness };
+  return { stickiness };
 }
 
 /** The gateway's environment names for the timeouts that must fit the ALB's idle timeout. */

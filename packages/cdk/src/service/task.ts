@@ -7,8 +7,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults.js';
 import { McpFargateError, show } from '../errors.js';
-import { GATEWAY_METRICS_ENV } from '../gateway-metrics.js';
+import { GATEWAY_ENV } from '../gateway-env.js';
 import { parseSecretReference, validateKmsKeyArn, validateSecretJsonKey } from '../validation.js';
+import type { ResolvedSidecar } from './hosted-server.js';
 import type { McpFargateServiceProps, McpSecret, ResolvedProps } from './props.js';
 import { confineTrust } from './role-trust.js';
 
@@ -31,14 +32,32 @@ export interface Task {
   readonly logGroup: logs.LogGroup;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
+  /** The sidecar MCP servers, in the order of `servers` (or the one `server`). */
+  readonly sidecars: ecs.ContainerDefinition[];
+}
+
+/** Where the gateway's own secrets come from, for messages: the user's `secrets`, or the prop that put one there. */
+function secretField(name: string): string {
+  if (name === GATEWAY_ENV.authKeys) return 'auth.keysSecret';
+  if (name === GATEWAY_ENV.redisUrl) return 'sessionStore.urlSecret';
+  return `secrets.${name}`;
 }
 
 /**
- * The task definition and its one container: the image by digest, non-root on a read-only root filesystem with a
- * writable /tmp, secrets from Secrets Manager with exactly the read they need, logs NON_BLOCKING to a log group.
+ * The task definition: the gateway container (the image by digest, non-root on a read-only root filesystem with a
+ * writable /tmp, secrets from Secrets Manager with exactly the read they need, logs NON_BLOCKING to a log group),
+ * and a container per sidecar MCP server, which the gateway waits for. `deployedEnvironment` holds the gateway
+ * variables known only once deployed (the valkey endpoint, the user pool).
  */
-export function createTask(scope: Construct, props: McpFargateServiceProps, p: ResolvedProps, repository: ecr.IRepository, metricsServiceName: string): Task {
-  const secrets = Object.entries(p.secrets).map(([name, spec]) => [name, resolveSecret(scope, `[${scope.node.path}] secrets.${name}`, spec)] as const);
+export function createTask(
+  scope: Construct,
+  props: McpFargateServiceProps,
+  p: ResolvedProps,
+  repository: ecr.IRepository,
+  metricsServiceName: string,
+  deployedEnvironment: Readonly<Record<string, string>>,
+): Task {
+  const secrets = Object.entries(p.secrets).map(([name, spec]) => [name, resolveSecret(scope, `[${scope.node.path}] ${secretField(name)}`, spec)] as const);
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
     retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -60,10 +79,11 @@ export function createTask(scope: Construct, props: McpFargateServiceProps, p: R
     portMappings: [{ containerPort: p.containerPort, protocol: ecs.Protocol.TCP, name: 'http' }],
     environment: {
       ...p.environment,
-      PORT: String(p.containerPort),
-      HOST: '0.0.0.0',
-      [GATEWAY_METRICS_ENV.format]: 'emf',
-      [GATEWAY_METRICS_ENV.service]: metricsServiceName,
+      ...deployedEnvironment,
+      [GATEWAY_ENV.port]: String(p.containerPort),
+      [GATEWAY_ENV.host]: '0.0.0.0',
+      [GATEWAY_ENV.metrics]: 'emf',
+      [GATEWAY_ENV.metricsService]: metricsServiceName,
     },
     secrets: Object.fromEntries(secrets),
     healthCheck: {
@@ -89,9 +109,52 @@ export function createTask(scope: Construct, props: McpFargateServiceProps, p: R
     }),
   });
   container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
+  const sidecars = p.servers.sidecars.map((sidecar) => addSidecar(scope, taskDefinition, logGroup, sidecar));
+  // The gateway starts once every sidecar passes its health check, and (in reverse order) stops before them, so it
+  // drains its streams while the server behind it still answers.
+  for (const sidecar of sidecars) container.addContainerDependencies({ container: sidecar, condition: ecs.ContainerDependencyCondition.HEALTHY });
   confineTrust(taskDefinition.taskRole, 'ecs-task');
   confineTrust(taskDefinition.executionRole, 'ecs-execution');
-  return { logGroup, taskDefinition, container };
+  return { logGroup, taskDefinition, container, sidecars };
+}
+
+/**
+ * A sidecar MCP server: its image by digest (the execution role may pull from its repository), non-root and
+ * read-only with its own /tmp volume by default, its health check, its own variables and secrets, and its logs in
+ * the service's log group under its own stream prefix. No port mapping: only the gateway reaches it, on localhost.
+ */
+function addSidecar(scope: Construct, taskDefinition: ecs.FargateTaskDefinition, logGroup: logs.LogGroup, sidecar: ResolvedSidecar): ecs.ContainerDefinition {
+  const { server, containerName, field } = sidecar;
+  const secrets = Object.entries(server.secrets ?? {}).map(([name, spec]) => [name, resolveSecret(scope, `${field}.secrets.${name}`, spec)] as const);
+  const h = server.healthCheck;
+  const volume = `${containerName}-tmp`;
+  taskDefinition.addVolume({ name: volume });
+  const container = taskDefinition.addContainer(containerName, {
+    containerName,
+    image: ecs.ContainerImage.fromEcrRepository(server.image.repository, server.image.digest),
+    essential: true,
+    environment: { ...server.environment },
+    secrets: Object.fromEntries(secrets),
+    healthCheck: {
+      command: [...h.command],
+      interval: h.interval ?? Duration.seconds(DEFAULTS.healthCheckIntervalSeconds),
+      timeout: h.timeout ?? Duration.seconds(DEFAULTS.healthCheckTimeoutSeconds),
+      retries: h.retries ?? DEFAULTS.unhealthyThreshold,
+      startPeriod: h.startPeriod ?? Duration.seconds(DEFAULTS.healthCheckGraceSeconds),
+    },
+    user: server.user ?? DEFAULTS.sidecarUser,
+    readonlyRootFilesystem: server.readonlyRootFilesystem ?? true,
+    stopTimeout: Duration.seconds(DEFAULTS.stopTimeoutSeconds),
+    linuxParameters: new ecs.LinuxParameters(scope, `${containerName}LinuxParameters`, { initProcessEnabled: true }),
+    logging: ecs.LogDrivers.awsLogs({
+      logGroup,
+      streamPrefix: containerName,
+      mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+      maxBufferSize: Size.mebibytes(DEFAULTS.logBufferMiB),
+    }),
+  });
+  container.addMountPoints({ containerPath: '/tmp', sourceVolume: volume, readOnly: false });
+  return container;
 }
 
 /** cdk-nag findings about the task definition that are right for this design, each with its reason. */
@@ -99,8 +162,8 @@ export function acknowledgeTaskFindings(taskDefinition: ecs.FargateTaskDefinitio
   Validations.of(taskDefinition).acknowledge({
     id: 'AwsSolutions::AwsSolutions-ECS2',
     reason:
-      'The plain environment holds settings only (port, host, timeouts, session store, metrics, and what the user ' +
-      'configures, such as the MCP module path); the construct refuses names and values that look like credentials, ' +
+      'The plain environment holds settings only (port, host, timeouts, session store, auth mode and issuer, metrics, the ' +
+      'hosted server and what the user configures); the construct refuses names and values that look like credentials, ' +
       'and credentials come from Secrets Manager through the task definition secrets.',
   });
   const executionPolicy = taskDefinition.executionRole?.node.tryFindChild('DefaultPolicy');
