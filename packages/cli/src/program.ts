@@ -1,5 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { type CliContext, defaultContext } from './cli-context.js';
+import { registerDeploy } from './commands/deploy-command.js';
+import { registerDestroy } from './commands/destroy-command.js';
+import { registerLogs } from './commands/logs-command.js';
+import { registerStatus } from './commands/status-command.js';
+import { registerSynth } from './commands/synth-command.js';
 import { registerVerify } from './commands/verify-command.js';
 import { CLI_ERRORS, CliError } from './errors.js';
 
@@ -23,7 +28,12 @@ The seed's flow, as commands:
   $ mcp-fargate verify https://mcp.example.com/mcp
   $ mcp-fargate status / logs --follow / destroy`,
     );
+  registerSynth(program, context);
+  registerDeploy(program, context);
   registerVerify(program, context);
+  registerLogs(program, context);
+  registerStatus(program, context);
+  registerDestroy(program, context);
   // Every subcommand reports usage errors the same way, without exiting the process itself.
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
