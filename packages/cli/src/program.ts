@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { type CliContext, defaultContext } from './cli-context.js';
 import { registerDeploy } from './commands/deploy-command.js';
+import { registerDev } from './commands/dev-command.js';
 import { registerDestroy } from './commands/destroy-command.js';
+import { registerInit } from './commands/init-command.js';
 import { registerLogs } from './commands/logs-command.js';
 import { registerStatus } from './commands/status-command.js';
 import { registerSynth } from './commands/synth-command.js';
@@ -28,6 +30,8 @@ The seed's flow, as commands:
   $ mcp-fargate verify https://mcp.example.com/mcp
   $ mcp-fargate status / logs --follow / destroy`,
     );
+  registerInit(program, context);
+  registerDev(program, context);
   registerSynth(program, context);
   registerDeploy(program, context);
   registerVerify(program, context);
