@@ -62,13 +62,13 @@ Examples:
         if (await ready(`${base}/healthz`, () => child.exitCode === null)) {
           const header = gateway.key === undefined ? '' : ` --header "${gateway.key.header}: ${gateway.key.value}"`;
           context.out.write(
-            [
+            `${[
               `mcp-fargate dev: ${base}/mcp (gateway pid ${child.pid})`,
               ...gateway.notes.map((note) => `  note: ${note}`),
               `  try it:  npx @modelcontextprotocol/inspector --cli ${base}/mcp --transport http --method tools/list${header}`,
               `  check:   mcp-fargate verify ${base}/mcp --idle-seconds 25 --keep-alive-seconds 5${header}`,
               '  Ctrl-C stops it (the gateway drains first, as on a deploy)',
-            ].join('\n') + '\n',
+            ].join('\n')}\n`,
           );
         }
         const [code, signal] = await exited;

@@ -84,7 +84,7 @@ Examples:
       for (const [file, text] of files) writeFileSync(join(dir, file), text);
       const where = relative(context.cwd, dir) || '.';
       context.out.write(
-        [`${describe(project)}`, `wrote ${files.map(([file]) => join(where, file)).join(', ')}`, ...nextSteps(answers, where)].join('\n') + '\n',
+        `${[`${describe(project)}`, `wrote ${files.map(([file]) => join(where, file)).join(', ')}`, ...nextSteps(answers, where)].join('\n')}\n`,
       );
     });
 }
