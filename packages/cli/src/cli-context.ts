@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { type AwsClients, createAwsClients } from './aws/clients.js';
-import { type CommandRunner, runCommand } from './deploy/docker.js';
+import { type CommandRunner, commandRunner } from './deploy/docker.js';
 import { type StackDeployer, toolkitDeployer } from './deploy/stack-deployer.js';
 
 /** Where output goes; a stream or a test's collector. */
@@ -36,7 +36,7 @@ export function defaultContext(): CliContext {
     cwd: process.cwd(),
     aws: createAwsClients,
     deployer: toolkitDeployer,
-    run: runCommand,
+    run: commandRunner(process.env),
     now: () => new Date(),
     ask: interactive
       ? async (question, answer) => {

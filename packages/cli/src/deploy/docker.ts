@@ -12,19 +12,22 @@ export type CommandRunner = (command: string, args: readonly string[], options?:
 /** Output kept per stream: a build log can be megabytes, and only its end explains a failure. */
 const KEEP_OUTPUT_CHARS = 64 * 1024;
 
-export const runCommand: CommandRunner = (command, args, options = {}) =>
-  new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const keep = (text: string, chunk: Buffer) => (text + chunk.toString('utf8')).slice(-KEEP_OUTPUT_CHARS);
-    child.stdout.on('data', (chunk: Buffer) => (stdout = keep(stdout, chunk)));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = keep(stderr, chunk)));
-    // A missing executable is an answer (code null, ENOENT in stderr), not an exception: prerequisites report it.
-    child.on('error', (error) => resolve({ code: null, stdout, stderr: `${stderr}${error.message}` }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+/** Runs commands found on the PATH of `env` (tests put a recording docker first on it). */
+export const commandRunner =
+  (env: NodeJS.ProcessEnv = process.env): CommandRunner =>
+  (command, args, options = {}) =>
+    new Promise((resolve) => {
+      const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const keep = (text: string, chunk: Buffer) => (text + chunk.toString('utf8')).slice(-KEEP_OUTPUT_CHARS);
+      child.stdout.on('data', (chunk: Buffer) => (stdout = keep(stdout, chunk)));
+      child.stderr.on('data', (chunk: Buffer) => (stderr = keep(stderr, chunk)));
+      // A missing executable is an answer (code null, ENOENT in stderr), not an exception: prerequisites report it.
+      child.on('error', (error) => resolve({ code: null, stdout, stderr: `${stderr}${error.message}` }));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(options.input ?? '');
+    });
 
 /** The last lines of a failed command's output, which is where docker says why. */
 export function tail(result: CommandResult, lines = 15): string {

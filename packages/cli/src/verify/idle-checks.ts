@@ -1,6 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { McpProbe } from './mcp-probe.js';
 import type { CheckResult } from './report.js';
@@ -115,50 +115,73 @@ function isStream(response: Response): boolean {
   return response.status === 200 && (response.headers.get('content-type') ?? '').includes('text/event-stream') && response.body !== null;
 }
 
-/** Holds one keep-alive connection idle for `seconds`, then reuses it. */
+/**
+ * Holds one keep-alive connection idle for `seconds`, then reuses it. Raw sockets, not node's Agent: the Agent closes
+ * idle sockets itself on the server's `Keep-Alive: timeout` hint, and the question is what the server does.
+ */
 export async function keepAliveCheck(healthUrl: string, headers: Readonly<Record<string, string>>, seconds: number): Promise<CheckResult> {
   const title = 'keep-alive idle';
   const url = new URL(healthUrl);
   const https = url.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
-  const get = () =>
-    new Promise<{ response: IncomingMessage; socket: Socket; reused: boolean }>((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(url, { agent, headers: { ...headers }, timeout: 15_000 }, (response) => {
-        response.resume();
-        response.on('end', () => resolve({ response, socket: request.socket as Socket, reused: request.reusedSocket }));
-      });
-      request.on('timeout', () => request.destroy(new Error('no answer within 15 s')));
-      request.on('error', reject);
-      request.end();
-    });
+  const port = Number(url.port || (https ? 443 : 80));
+  const socket: Socket = https ? tlsConnect({ host: url.hostname, port, servername: url.hostname }) : netConnect({ host: url.hostname, port });
+  const request = [
+    `GET ${url.pathname} HTTP/1.1`,
+    `Host: ${url.host}`,
+    'Connection: keep-alive',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    '',
+    '',
+  ].join('\r\n');
+  let received = '';
+  let closedAt: number | undefined;
+  let socketError: Error | undefined;
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (received += chunk));
+  socket.on('error', (error) => (socketError = error));
+  socket.on('close', () => (closedAt ??= Date.now()));
+  const response = async (): Promise<number | undefined> => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && closedAt === undefined) {
+      const status = completeResponse(received);
+      if (status !== undefined) {
+        received = '';
+        return status;
+      }
+      await sleep(10);
+    }
+    return completeResponse(received);
+  };
   try {
-    const first = await get();
-    const started = Date.now();
-    let closedAfterMs: number | undefined;
-    first.socket.once('close', () => (closedAfterMs = Date.now() - started));
+    await once(socket, https ? 'secureConnect' : 'connect');
+    socket.write(request);
+    const first = await response();
+    if (first === undefined) throw socketError ?? new Error('no complete answer to GET /healthz');
+    const idleSince = Date.now();
     await sleep(seconds * 1000);
-    if (closedAfterMs !== undefined) {
+    if (closedAt !== undefined) {
       return {
         id: 'keep-alive',
         title,
         status: 'fail',
         required: true,
-        detail: `the server closed an idle connection after ${(closedAfterMs / 1000).toFixed(1)} s, before ${seconds} s`,
+        detail: `the server closed an idle connection after ${((closedAt - idleSince) / 1000).toFixed(1)} s, before ${seconds} s`,
         fix:
           'behind a load balancer the gateway must keep idle connections open longer than its idle timeout, or the load balancer reuses a closed ' +
           'one and answers 502: KEEP_ALIVE_TIMEOUT_MS above it (the stack sets idle + 5 s). Through an ALB, keep --keep-alive-seconds below its idle timeout',
       };
     }
-    const second = await get();
-    return second.reused && second.response.statusCode === 200
+    socket.write(request);
+    const second = await response();
+    return second === 200
       ? { id: 'keep-alive', title, status: 'pass', required: true, detail: `a connection idle ${seconds} s was still open and served the next request` }
       : {
           id: 'keep-alive',
           title,
           status: 'fail',
           required: true,
-          detail: `after ${seconds} s idle the next request ${second.reused ? `answered ${second.response.statusCode}` : 'needed a new connection'}`,
-          fix: 'KEEP_ALIVE_TIMEOUT_MS must be above the load balancer idle timeout',
+          detail: `after ${seconds} s idle the same connection ${second === undefined ? 'gave no answer' : `answered ${second}`}`,
+          fix: 'KEEP_ALIVE_TIMEOUT_MS must be above the load balancer idle timeout (else resets and 502s on reuse)',
         };
   } catch (error) {
     return {
@@ -166,10 +189,23 @@ export async function keepAliveCheck(healthUrl: string, headers: Readonly<Record
       title,
       status: 'fail',
       required: true,
-      detail: `reusing an idle connection failed (${(error as Error).message})`,
+      detail: `the keep-alive probe failed (${(error as Error).message})`,
       fix: 'KEEP_ALIVE_TIMEOUT_MS must be above the load balancer idle timeout (else resets and 502s on reuse)',
     };
   } finally {
-    agent.destroy();
+    socket.destroy();
   }
+}
+
+/** The status of the first complete HTTP/1.1 response in `text` (Content-Length or chunked body), if there is one. */
+function completeResponse(text: string): number | undefined {
+  const end = text.indexOf('\r\n\r\n');
+  if (end === -1) return undefined;
+  const head = text.slice(0, end);
+  const body = text.slice(end + 4);
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]);
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1];
+  if (length !== undefined) return Buffer.byteLength(body) >= Number(length) ? status : undefined;
+  if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) return body.includes('0\r\n\r\n') ? status : undefined;
+  return status;
 }
