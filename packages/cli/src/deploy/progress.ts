@@ -1,7 +1,7 @@
 import ora from 'ora';
 import type { Output } from '../cli-context.js';
 
-/** Step-by-step progress with elapsed time: a spinner on a terminal, one line per step elsewhere (CI, tests). */
+/** Step-by-step progress with elapsed time: a spinner on a terminal, one plain line per step elsewhere (CI, logs). */
 export interface Progress {
   step<T>(title: string, work: () => Promise<T>): Promise<T>;
   note(text: string): void;
@@ -11,14 +11,16 @@ export function stepProgress(out: Output, now: () => Date): Progress {
   return {
     async step(title, work) {
       const started = now().getTime();
-      const spinner = ora({ text: title, stream: out as NodeJS.WriteStream, isEnabled: out.isTTY === true }).start();
       const elapsed = () => `(${((now().getTime() - started) / 1000).toFixed(1)} s)`;
+      const spinner = out.isTTY === true ? ora({ text: title, stream: out as NodeJS.WriteStream }).start() : undefined;
       try {
         const result = await work();
-        spinner.succeed(`${title} ${elapsed()}`);
+        if (spinner === undefined) out.write(`✔ ${title} ${elapsed()}\n`);
+        else spinner.succeed(`${title} ${elapsed()}`);
         return result;
       } catch (error) {
-        spinner.fail(`${title} failed ${elapsed()}`);
+        if (spinner === undefined) out.write(`✘ ${title} failed ${elapsed()}\n`);
+        else spinner.fail(`${title} failed ${elapsed()}`);
         throw error;
       }
     },
