@@ -191,7 +191,7 @@ describe('deploy', () => {
   });
 
   test("GIVEN a project Dockerfile FROM the gateway image THEN the gateway base is built first and passed as GATEWAY_IMAGE; only the project's image is pushed", async () => {
-    writeFileSync(join(project, 'Dockerfile'), 'ARG GATEWAY_IMAGE=mcp-fargate-gateway\nFROM ${GATEWAY_IMAGE}\nCOPY . /app/server\n');
+    writeFileSync(join(project, 'Dockerfile'), ['ARG GATEWAY_IMAGE=mcp-fargate-gateway', 'FROM $GATEWAY_IMAGE', 'COPY . /app/server', ''].join('\n'));
     const run = await cli(deployArgs(['--dry-run']), { env: env() });
     assert.equal(run.code, 0, run.err);
     assert.match(run.out, new RegExp(`^4\\. docker buildx build .* --tag mcp-fargate-gateway:(\\S+) --file ${REPO_ROOT}Dockerfile ${REPO_ROOT}$`, 'm'));
