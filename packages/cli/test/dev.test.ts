@@ -68,7 +68,7 @@ describe('dev', () => {
     try {
       const probe = new McpProbe(dev.url, { headers: {} });
       const { sessionId, answer } = await probe.open();
-      assert.equal((answer.message?.result?.serverInfo as { name: string }).name, 'hello-fixture');
+      assert.equal((answer.message?.result?.serverInfo as { name?: string } | undefined)?.name, 'hello-fixture');
       const call = await probe.legacy(sessionId, { id: 2, method: 'tools/call', params: { name: 'hello', arguments: { name: 'dev' } } });
       assert.deepEqual(call.message?.result?.content, [{ type: 'text', text: 'hello dev' }]);
     } finally {
