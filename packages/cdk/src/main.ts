@@ -68,7 +68,7 @@ try {
       // Standalone, nobody performs the lookups: the assembly holds placeholder values and is not valid.
       console.error(
         `mcp-fargate synth failed: ${pending}; the templates hold placeholder values until they are answered. ` +
-          'Synthesize through the CDK CLI (`npx aws-cdk synth` next to a cdk.json such as examples/cdk.json), which ' +
+          'Synthesize through the CDK CLI (`npx cdk synth` next to a cdk.json such as examples/cdk.json), which ' +
           'performs the lookups with your AWS credentials and records them in cdk.context.json.',
       );
       process.exitCode = 1;
@@ -82,7 +82,7 @@ try {
     if (pending.length > 0) {
       console.error(
         `note: context lookups pending (${pending.join(', ')}): the templates hold placeholder values for them; ` +
-          'deploy through the CDK CLI (`npx aws-cdk deploy` next to a cdk.json such as examples/cdk.json), which performs the lookups first.',
+          'deploy through the CDK CLI (`npx cdk deploy` next to a cdk.json such as examples/cdk.json), which performs the lookups first.',
       );
     }
   }
