@@ -13,6 +13,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PLACEHOLDER_DIGEST } from '../src/project-config.js';
 import { cli, EXAMPLE_CONFIG, type GatewayProcess, REPO_ROOT, recordingDeployer, recordingDocker, startGateway, tempDir } from './helpers.js';
+import { WAITS_ON_CDK_CONFIG } from './pending.js';
 
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
@@ -197,6 +198,24 @@ describe('deploy', () => {
     assert.match(run.out, new RegExp(`^4\\. docker buildx build .* --tag mcp-fargate-gateway:(\\S+) --file ${REPO_ROOT}Dockerfile ${REPO_ROOT}$`, 'm'));
     assert.match(run.out, /^5\. docker buildx build .* --build-arg GATEWAY_IMAGE=mcp-fargate-gateway:\S+ --file \S+\/Dockerfile \S+$/m);
     assert.deepEqual(run.out.split('\n').filter((l) => l.includes('docker push')).length, 1);
+  });
+
+  test('GIVEN a sidecar built from the project (server.image "build:.") THEN the gateway image and the server image are both built and pushed', {
+    skip: WAITS_ON_CDK_CONFIG,
+  }, async () => {
+    const config = JSON.parse(readFileSync(join(project, 'mcp-fargate.config.json'), 'utf8'));
+    const { secrets: _secrets, ...rest } = config;
+    writeFileSync(
+      join(project, 'mcp-fargate.config.json'),
+      JSON.stringify({ ...rest, server: { image: 'build:.', port: 8001, path: '/mcp' }, auth: { mode: 'none', acknowledgeNoAuth: true } }),
+    );
+    writeFileSync(join(project, 'Dockerfile'), 'FROM python:3.12-slim\n');
+    const run = await cli(deployArgs(['--dry-run']), { env: env() });
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, new RegExp(`^4\\. docker buildx build .* --tag ${REGISTRY}/mcp-github:(\\S+) --file ${REPO_ROOT}Dockerfile ${REPO_ROOT}$`, 'm'));
+    assert.match(run.out, new RegExp(`^5\\. docker buildx build .* --tag ${REGISTRY}/mcp-github:\\S+-server --file ${project}/Dockerfile ${project}$`, 'm'));
+    assert.match(run.out, /^6\. docker push \S+:\S+$/m);
+    assert.match(run.out, /^7\. docker push \S+-server$/m);
   });
 
   test('GIVEN an invalid config THEN deploy stops before any prerequisite, naming the field and "did you mean"', async () => {

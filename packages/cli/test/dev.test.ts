@@ -9,9 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { McpProbe } from '../src/verify/mcp-probe.js';
 import { CLI_MAIN, EXAMPLE_CONFIG, freePort, tempDir } from './helpers.js';
-import { WAITS_ON_CDK_CONFIG } from './pending.js';
+import { WAITS_ON_CDK_CONFIG, waitsOnGateway } from './pending.js';
 
 const FIXTURE_MODULE = fileURLToPath(new URL('../../test/fixtures/hello-server.js', import.meta.url));
+const FIXTURE_STDIO = fileURLToPath(new URL('../../test/fixtures/stdio-server.js', import.meta.url));
 
 async function startDev(config: string): Promise<{ child: ChildProcess; url: string; out: () => string }> {
   const port = await freePort();
@@ -71,6 +72,33 @@ describe('dev', () => {
       assert.equal((answer.message?.result?.serverInfo as { name?: string } | undefined)?.name, 'hello-fixture');
       const call = await probe.legacy(sessionId, { id: 2, method: 'tools/call', params: { name: 'hello', arguments: { name: 'dev' } } });
       assert.deepEqual(call.message?.result?.content, [{ type: 'text', text: 'hello dev' }]);
+    } finally {
+      await stop(dev.child);
+    }
+  });
+
+  test('GIVEN a config whose server is a stdio command THEN dev runs it as a child of the gateway', {
+    skip: WAITS_ON_CDK_CONFIG || waitsOnGateway('MCP_SERVER_COMMAND'),
+  }, async () => {
+    const dir = tempDir('dev');
+    const config = join(dir, 'mcp-fargate.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        serviceName: 'shout',
+        region: 'eu-west-1',
+        image: { repositoryName: 'shout' },
+        server: { command: `node ${FIXTURE_STDIO}` },
+        auth: { mode: 'none', acknowledgeNoAuth: true },
+        loadBalancer: { scheme: 'internal', insecureHttpForTesting: true },
+      }),
+    );
+    const dev = await startDev(config);
+    try {
+      const probe = new McpProbe(dev.url, { headers: {} });
+      const { sessionId } = await probe.open();
+      const call = await probe.legacy(sessionId, { id: 2, method: 'tools/call', params: { name: 'shout', arguments: { text: 'hi' } } });
+      assert.deepEqual(call.message?.result?.content, [{ type: 'text', text: 'HI' }]);
     } finally {
       await stop(dev.child);
     }

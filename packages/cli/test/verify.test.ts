@@ -2,10 +2,15 @@
 // right line red (with a non-zero exit) for each way a deployment goes wrong.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { VerifyReport } from '../src/verify/report.js';
-import { CLI_MAIN, cli, freePort, type GatewayProcess, startGateway } from './helpers.js';
+import { CLI_MAIN, cli, freePort, type GatewayProcess, startGateway, tempDir } from './helpers.js';
+import { waitsOnGateway } from './pending.js';
 
 /** Small waits: a heartbeat every 200 ms, streams held 1.5 s, keep-alive connections 1 s. */
 const QUICK = ['--idle-seconds', '1.5', '--keep-alive-seconds', '1'];
@@ -149,4 +154,61 @@ describe('verify usage errors', () => {
       assert.match(run.err, pattern);
     });
   }
+});
+
+describe('verify over TLS', () => {
+  test('GIVEN an https URL whose certificate is self-signed THEN the TLS line fails with the fix, and nothing else runs', async () => {
+    const dir = tempDir('tls');
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('ok'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as { port: number };
+      const run = await cli(['verify', `https://127.0.0.1:${port}/mcp`, '--json']);
+      const report = JSON.parse(run.out) as VerifyReport;
+      assert.equal(run.code, 1);
+      const tls = report.checks.find((c) => c.id === 'tls');
+      assert.equal(tls?.status, 'fail');
+      assert.match(tls?.detail ?? '', /not valid for 127\.0\.0\.1:\d+: .*(SELF_SIGNED|self-signed)/i);
+      assert.match(tls?.fix ?? '', /ACM certificate covering this host/);
+      assert.ok(report.checks.filter((c) => c.id !== 'tls').every((c) => c.status === 'skip'));
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('verify with auth (the gateway’s AUTH_MODE)', () => {
+  test('GIVEN keys auth WHEN verified with --expect-auth and the key in --header THEN 401 without it, and every call passes with it', {
+    skip: waitsOnGateway('AUTH_MODE'),
+  }, async () => {
+    const gateway = await startGateway({ SSE_HEARTBEAT_MS: '200', AUTH_MODE: 'keys', AUTH_KEYS: 'k-123', AUTH_HEADER: 'X-Api-Key' });
+    try {
+      const run = await cli(['verify', gateway.url, ...QUICK, '--expect-auth', '--header', 'X-Api-Key: k-123', '--json']);
+      const report = JSON.parse(run.out) as VerifyReport;
+      assert.deepEqual(
+        report.checks.filter((c) => c.status === 'fail'),
+        [],
+      );
+      assert.equal(statusOf(report, 'auth'), 'pass');
+      assert.equal(run.code, 0);
+    } finally {
+      await gateway.stop();
+    }
+  });
 });
