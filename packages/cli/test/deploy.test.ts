@@ -11,6 +11,9 @@ import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, GetAutho
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { parseDeploymentConfig } from '@mcp-fargate/cdk';
+import { configAssembly } from '../src/deploy/assembly.js';
+import { toolkitAssembly } from '../src/deploy/stack-deployer.js';
 import { PLACEHOLDER_DIGEST } from '../src/project-config.js';
 import { cli, EXAMPLE_CONFIG, type GatewayProcess, REPO_ROOT, recordingDeployer, recordingDocker, startGateway, tempDir } from './helpers.js';
 import { WAITS_ON_CDK_CONFIG } from './pending.js';
@@ -225,5 +228,31 @@ describe('deploy', () => {
     assert.equal(run.code, 2);
     assert.match(run.err, /regoin is not a known field of the top level \(did you mean "region"\?\)/);
     assert.deepEqual(docker.calls(), []);
+  });
+});
+
+describe('the real toolkit-lib path, as far as it runs without AWS', () => {
+  test('GIVEN the assembly source deploy hands to toolkit-lib THEN toolkit-lib synthesizes it, pinned to the digest, with no credentials', async () => {
+    // The toolkit reads the process environment: nothing may find credentials or reach AWS from this process.
+    Object.assign(process.env, {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      HTTP_PROXY: 'http://127.0.0.1:9',
+    });
+    const { Toolkit } = await import('@aws-cdk/toolkit-lib');
+    const toolkit = new Toolkit({ ioHost: { notify: async () => undefined, requestResponse: async (message) => message.defaultResponse } });
+    // Without an account the stacks need no lookup (a lookup is exactly what would need AWS).
+    const { account: _account, ...example } = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
+    const config = parseDeploymentConfig({ ...example, image: { ...example.image, digest: DIGEST } });
+    const snapshot = await toolkit.synth(await toolkitAssembly(toolkit, configAssembly(config)));
+    try {
+      const assembly = await snapshot.produce();
+      const template = JSON.stringify(assembly.cloudAssembly.getStackByName('McpFargate-mcp-github').template);
+      assert.ok(template.includes(`@${DIGEST}`));
+    } finally {
+      await snapshot.dispose();
+    }
   });
 });

@@ -21,20 +21,29 @@ export interface StackDeployer {
   destroy(stackName: string, source: AssemblySource): Promise<void>;
 }
 
+type ToolkitLib = typeof import('@aws-cdk/toolkit-lib');
+type Toolkit = InstanceType<ToolkitLib['Toolkit']>;
+
+/** The toolkit's view of an assembly source: it passes the outdir, the context it has answered and the default env. */
+export function toolkitAssembly(toolkit: Toolkit, source: AssemblySource) {
+  return toolkit.fromAssemblyBuilder(async (props) =>
+    source({ outdir: props.outdir ?? '', context: props.context ?? {}, account: props.env?.CDK_DEFAULT_ACCOUNT }),
+  );
+}
+
 /** The deployer over `@aws-cdk/toolkit-lib`: context lookups, asset publishing and the CloudFormation deploy. */
 export async function toolkitDeployer(): Promise<StackDeployer> {
+  // Loaded on first use: only deploy and destroy need it, and it is large.
   const { Toolkit, StackSelectionStrategy } = await import('@aws-cdk/toolkit-lib');
   const toolkit = new Toolkit();
-  const assembly = (source: AssemblySource) =>
-    toolkit.fromAssemblyBuilder(async (props) => source({ outdir: props.outdir ?? '', context: props.context ?? {}, account: props.env?.CDK_DEFAULT_ACCOUNT }));
   const select = (stackName: string) => ({ strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: [stackName] });
   return {
     async deploy(stackName, source) {
-      const result = await toolkit.deploy(await assembly(source), { stacks: select(stackName) });
+      const result = await toolkit.deploy(await toolkitAssembly(toolkit, source), { stacks: select(stackName) });
       return { ...result.stacks.find((stack) => stack.stackName === stackName)?.outputs };
     },
     async destroy(stackName, source) {
-      await toolkit.destroy(await assembly(source), { stacks: select(stackName) });
+      await toolkit.destroy(await toolkitAssembly(toolkit, source), { stacks: select(stackName) });
     },
   };
 }
