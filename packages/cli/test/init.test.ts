@@ -158,6 +158,31 @@ describe('init', () => {
     assert.match(readFileSync(join(dir, 'mcp-fargate.config.json'), 'utf8'), /"serviceName"/);
   });
 
+  test('GIVEN a terminal THEN init asks for what no flag gave, offering defaults', async () => {
+    const dir = project({ 'requirements.txt': '', 'server.py': '' });
+    const asked: string[] = [];
+    const answers: Record<string, string> = {
+      'Service name?': 'asked-name',
+      'AWS region?': 'us-west-2',
+      'Domain for the MCP URL (empty: an internal load balancer on plain HTTP, for testing)?': 'mcp.example.org',
+      'ACM certificate ARN for mcp.example.org in us-west-2?': 'arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d',
+    };
+    const run = await cli(['init', '--dir', dir], {
+      env: { AWS_REGION: 'eu-central-1' },
+      ask: async (question, offered) => {
+        asked.push(`${question} [${offered}]`);
+        return answers[question] ?? offered;
+      },
+    });
+    assert.equal(run.code, 0, run.err);
+    assert.equal(asked[1], 'AWS region? [eu-central-1]', 'the environment region is offered');
+    assert.equal(asked.length, 4);
+    const config = JSON.parse(readFileSync(join(dir, 'mcp-fargate.config.json'), 'utf8'));
+    assert.equal(config.serviceName, 'asked-name');
+    assert.equal(config.region, 'us-west-2');
+    assert.equal(config.loadBalancer.domainName, 'mcp.example.org');
+  });
+
   test('GIVEN a directory with no MCP server THEN it says what it looks for and how to point it at an image', async () => {
     const dir = project({ 'README.md': 'hello' });
     const run = await cli(['init', '--dir', dir]);
