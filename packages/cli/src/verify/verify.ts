@@ -35,9 +35,16 @@ export async function verify(url: string, options: VerifyOptions = {}): Promise<
   const reach = await healthCheck(health.href, headers, mcp.protocol === 'https:', (task) => tasks.add(task));
   checks.push(...reach.checks);
   if (!reach.reachable) {
-    for (const title of ['legacy era', 'modern era', 'session continuity', 'SSE stream idle', 'keep-alive idle', 'auth', 'Origin check']) {
-      checks.push({ id: title, title, status: 'skip', required: false, detail: 'not run: the URL is unreachable' });
-    }
+    const notRun = [
+      ['legacy', 'legacy era'],
+      ['modern', 'modern era'],
+      ['continuity', 'session continuity'],
+      ['sse-idle', 'SSE stream idle'],
+      ['keep-alive', 'keep-alive idle'],
+      ['auth', 'auth'],
+      ['origin', 'Origin check'],
+    ];
+    for (const [id = '', title = ''] of notRun) checks.push({ id, title, status: 'skip', required: false, detail: 'not run: the URL is unreachable' });
     return { url, ok: false, checks, tasks: [...tasks] };
   }
 
