@@ -17,16 +17,21 @@ export const commandRunner =
   (env: NodeJS.ProcessEnv = process.env): CommandRunner =>
   (command, args, options = {}) =>
     new Promise((resolve) => {
-      const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(command, args, { cwd: options.cwd, env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       const keep = (text: string, chunk: Buffer) => (text + chunk.toString('utf8')).slice(-KEEP_OUTPUT_CHARS);
-      child.stdout.on('data', (chunk: Buffer) => (stdout = keep(stdout, chunk)));
-      child.stderr.on('data', (chunk: Buffer) => (stderr = keep(stderr, chunk)));
+      child.stdout?.on('data', (chunk: Buffer) => (stdout = keep(stdout, chunk)));
+      child.stderr?.on('data', (chunk: Buffer) => (stderr = keep(stderr, chunk)));
       // A missing executable is an answer (code null, ENOENT in stderr), not an exception: prerequisites report it.
       child.on('error', (error) => resolve({ code: null, stdout, stderr: `${stderr}${error.message}` }));
       child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(options.input ?? '');
+      if (child.stdin !== null) {
+        // A child that exits before reading its input (a failed login) makes the write fail with EPIPE; its exit code
+        // and stderr say what went wrong.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+      }
     });
 
 /** The last lines of a failed command's output, which is where docker says why. */
