@@ -7,12 +7,15 @@
  * - `LiveSessions` (Count, dimension set [Service]): legacy sessions held by the task, emitted once a minute.
  * - `Requests` (Count), `Errors` (Count), `LatencyMs` (Milliseconds), each with dimension sets [Service] and
  *   [Service, McpMethod]: one value per JSON-RPC request (or a per-interval aggregate), `McpMethod` being the JSON-RPC
- *   method (`tools/call`, `initialize`, ...). An error is a JSON-RPC error response or an HTTP status >= 500.
+ *   method (`tools/call`, `initialize`, ...). An error is a JSON-RPC error response or an HTTP status >= 500. They
+ *   also carry dimension sets [Service, Server] and [Service, Server, McpMethod], `Server` naming the hosted server
+ *   (`default` for a lone one, else its name in MCP_SERVERS).
  */
 export const GATEWAY_METRICS = {
   namespace: 'McpFargate',
   serviceDimension: 'Service',
   methodDimension: 'McpMethod',
+  serverDimension: 'Server',
   liveSessions: 'LiveSessions',
   requests: 'Requests',
   errors: 'Errors',

@@ -41,6 +41,7 @@ export const GATEWAY_ERRORS = {
   STREAMS_FULL: { status: 503, rpc: -32000, message: 'Service Unavailable: the open stream limit of this task is reached, retry later' },
   REQUESTS_FULL: { status: 503, rpc: -32000, message: 'Service Unavailable: this task has MAX_CONCURRENT_REQUESTS requests in progress, retry later' },
   SESSION_BUSY: { status: 429, rpc: -32000, message: 'Too Many Requests: this session has MAX_REQUESTS_PER_SESSION requests in progress' },
+  STORE_UNAVAILABLE: { status: 503, rpc: -32000, message: 'Service Unavailable: the session store cannot be reached, retry later' },
   DRAINING: { status: 503, rpc: -32000, message: 'Service Unavailable: this task is draining, retry on another' },
   STREAM_CONFLICT: { status: 409, rpc: -32000, message: 'Conflict: a standalone SSE stream is already open for this session' },
   UNKNOWN_EVENT_ID: { status: 400, rpc: -32000, message: 'Bad Request: Last-Event-ID was not issued in this session' },
@@ -53,7 +54,10 @@ export const GATEWAY_ERRORS = {
     message: "Invalid params: 'notifications' is required and must be a valid SubscriptionFilter",
   },
   SESSION_ENDED: { status: 200, rpc: -32000, message: 'The session ended before the request was answered' },
+  REQUEST_CANCELLED: { status: 200, rpc: -32000, message: 'The client cancelled the request' },
   HANDLER_TIMEOUT: { status: 200, rpc: -32001, message: 'Request timed out: the hosted server did not answer in time' },
+  CLIENT_UNREACHABLE: { status: 200, rpc: -32601, message: 'Method not found: the client cannot be asked this on a 2026-07-28 request' },
+  UPSTREAM_FAILED: { status: 200, rpc: -32603, message: 'Internal error: the upstream server did not answer' },
   SERVER_GONE: { status: 200, rpc: -32603, message: 'Internal error: the hosted server ended the connection before answering' },
   INTERNAL: { status: 500, rpc: -32603, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; rpc: number; message: string }>;

@@ -1,28 +1,21 @@
-import { InMemoryServerEventBus, type ServerEventBus } from '@modelcontextprotocol/server';
-import type { GatewayConfig } from './config.js';
-import type { HostedServer } from './hosting/hosted-server.js';
-import { InProcessServer } from './hosting/in-process-server.js';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
+import type { GatewayConfig } from './config/config.js';
+import type { McpServerFactory } from './hosting/server-factory.js';
 import { RequestBudget } from './hosting/request-budget.js';
-import { loadServerFactory, type McpServerFactory } from './hosting/server-factory.js';
 import { createHealth } from './http/health.js';
 import type { AnswerDefaults } from './http/http-reply-sink.js';
 import { HttpServer } from './http/http-server.js';
-import { createMcpMount } from './http/mcp-mount.js';
 import { createOriginGuard } from './http/origin-guard.js';
 import { createRouter } from './http/router.js';
-import { LegacyEndpoint } from './legacy/legacy-endpoint.js';
-import { SessionManager } from './legacy/session-manager.js';
-import { SessionStreams } from './legacy/session-streams.js';
+import type { SessionManager } from './legacy/session-manager.js';
 import { createLogger, type Logger } from './logger.js';
 import { EmfMetrics } from './metrics/emf-metrics.js';
-import { ModernEndpoint } from './modern/modern-endpoint.js';
-import { InboundClassifier } from './protocol/classify.js';
 import { StreamSlots } from './reply/stream-slots.js';
+import { type MountedServer, mountServer, type SharedParts } from './server-mount.js';
+import { connectRedis, type RedisClient, storeReady } from './stores/redis-connection.js';
+import { StoreHealth } from './stores/store-health.js';
 import type { EventStore } from './stores/event-store.js';
-import { MemoryEventStore } from './stores/memory-event-store.js';
-import { MemorySessionStore } from './stores/memory-session-store.js';
 import type { SessionStore } from './stores/session-store.js';
-import { shortId } from './stores/short-id.js';
 
 export type GatewayState = 'starting' | 'ready' | 'draining' | 'closed';
 
@@ -59,8 +52,10 @@ const DRAIN_POLL_MS = 50;
 
 /** What tests may look at inside a running gateway; not public API. */
 export interface GatewayInternals {
+  /** The default server's sessions (the only server's, unless MCP_SERVERS names several). */
   readonly sessions: SessionManager;
   readonly events: EventStore | undefined;
+  readonly servers: readonly MountedServer[];
   readonly slots: StreamSlots;
   readonly budget: RequestBudget;
 }
@@ -81,97 +76,56 @@ export function internalsOf(gateway: Gateway): GatewayInternals {
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const startedAt = Date.now();
   const logger = options.logger ?? createLogger(config);
-  const factory = options.factory ?? (await loadServerFactory(config.mcpServer));
-  const server: HostedServer = new InProcessServer(factory, config.mcpServer ?? 'the built-in demo server');
-  const bus = options.bus ?? new InMemoryServerEventBus((error) => logger.warn({ err: error }, 'event bus listener failed'));
-  const store =
-    options.store ??
-    new MemorySessionStore({
-      idleTtlMs: config.sessionIdleTtlMs,
-      maxSessions: config.maxSessions,
-      maxRecordBytes: config.maxRecordBytes,
-      maxSubscriptions: config.maxSubscriptions,
-    });
-  const events =
-    config.eventStoreSize === 0
-      ? undefined
-      : new MemoryEventStore({
-          eventsPerStream: config.eventStoreSize,
-          maxSessionBytes: config.sessionEventsBytes,
-          maxTotalBytes: config.eventStoreBytes,
-          idleTtlMs: config.sessionIdleTtlMs,
-        });
-  const error = (failure: Error, sessionId?: string): void => {
-    logger.warn({ err: failure, session: sessionId === undefined ? undefined : shortId(sessionId) }, 'hosted server error');
-  };
+  let state: GatewayState = 'starting';
   const slots = new StreamSlots(config.maxStreams);
   const budget = new RequestBudget(config.maxConcurrentRequests);
-  const sessions = new SessionManager({
-    server,
-    store,
-    events,
-    streams: new SessionStreams(events, slots),
-    budget,
-    maxLiveServers: config.maxLiveServers,
-    liveServerIdleMs: config.liveServerIdleMs,
-    sessionIdleTtlMs: config.sessionIdleTtlMs,
-    init: config.sessionInit,
-    handlerTimeoutMs: config.handlerTimeoutMs,
-    error,
-  });
-  const modern = await ModernEndpoint.open({
-    server,
-    instances: config.modernInstances,
-    handlerTimeoutMs: config.handlerTimeoutMs,
-    bus,
-    budget,
+  const answers = answerDefaults(config);
+  const servers: MountedServer[] = [];
+  const redis = config.sessionStore === 'redis' ? await openStore(config, logger) : undefined;
+  const shared: SharedParts = {
+    redis: redis === undefined ? undefined : { client: redis.client, subscriber: redis.subscriber },
+    config,
+    logger,
     slots,
-    maxUriBytes: config.maxUriBytes,
-    error,
-  });
+    budget,
+    guard: createOriginGuard(config.allowedHosts, config.allowedOrigins),
+    answers,
+    accepting: () => state === 'ready',
+    factory: options.factory,
+    store: options.store,
+    bus: options.bus,
+  };
+  try {
+    for (const spec of config.servers) servers.push(await mountServer(spec, shared));
+  } catch (error) {
+    await Promise.allSettled(servers.map((server) => server.close()));
+    redis?.close();
+    throw error;
+  }
+  const main = servers.find((server) => server.paths.includes(MCP_PATH)) ?? (servers[0] as MountedServer);
+  const liveSessions = (): number => servers.reduce((sum, server) => sum + server.sessions.knownCount, 0);
+  const pendingRequests = (): number => servers.reduce((sum, server) => sum + server.sessions.pendingRequests, 0);
   const metrics =
     config.metrics === 'emf'
-      ? new EmfMetrics({
-          service: config.metricsService,
-          intervalMs: config.metricsIntervalMs,
-          liveSessions: () => sessions.knownCount,
-          write: options.writeMetrics,
-        })
+      ? new EmfMetrics({ service: config.metricsService, intervalMs: config.metricsIntervalMs, liveSessions, write: options.writeMetrics })
       : undefined;
-
-  let state: GatewayState = 'starting';
-  const accepting = (): boolean => state === 'ready';
-  const answers = answerDefaults(config);
-  const legacy = new LegacyEndpoint({
-    sessions,
-    budget,
-    maxUriBytes: config.maxUriBytes,
-    maxRequestsPerSession: config.maxRequestsPerSession,
-    accepting,
-  });
-  const mount = createMcpMount({
-    legacy,
-    modern,
-    classifier: new InboundClassifier(),
-    guard: createOriginGuard(config.allowedHosts, config.allowedOrigins),
-    maxBodyBytes: config.maxBodyBytes,
-    maxJsonDepth: config.maxJsonDepth,
-    accepting,
-    answers,
-  });
-  const health = createHealth(
-    () => ({
-      ready: state === 'ready',
+  const health = createHealth(() => {
+    const report = Object.fromEntries(servers.map((server) => [server.name, server.health()]));
+    const storeProblem = redis?.health.problem;
+    return {
+      ready: state === 'ready' && !(config.healthRequiresStore && storeProblem !== undefined),
       body: {
         status: state === 'ready' ? 'ok' : state,
         version: config.version,
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
-        sessions: sessions.knownCount,
-        liveServers: sessions.liveCount,
+        sessions: liveSessions(),
+        liveServers: servers.reduce((sum, server) => sum + server.sessions.liveCount, 0),
+        servers: report,
+        store: { kind: config.sessionStore, ...(storeProblem === undefined ? { status: 'ok' } : { status: 'unreachable', problem: storeProblem }) },
       },
-    }),
-    answers.jsonHeaders,
-  );
+    };
+  }, answers.jsonHeaders);
+  const mounts = new Map(servers.flatMap((server) => server.paths.map((path) => [path, server.mount] as const)));
   const http = new HttpServer(
     {
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
@@ -180,12 +134,21 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       maxConnections: config.maxConnections,
       logger,
     },
-    createRouter({ mounts: new Map([[MCP_PATH, mount]]), health, logger, metrics, jsonHeaders: answers.jsonHeaders }),
+    createRouter({ mounts, health, logger, metrics, jsonHeaders: answers.jsonHeaders }),
   );
 
   const port = await http.listen(config.port, config.host);
   state = 'ready';
-  logger.info({ port, host: config.host, server: server.description, startMs: Date.now() - startedAt }, 'gateway ready');
+  logger.info(
+    {
+      port,
+      host: config.host,
+      servers: servers.map((server) => ({ name: server.name, paths: server.paths, hosts: server.hosted.description })),
+      startMs: Date.now() - startedAt,
+    },
+    'gateway ready',
+  );
+  for (const warning of config.warnings) logger.warn(warning);
   if (config.keepAliveTimeoutMs < ALB_IDLE_TIMEOUT_MS) {
     logger.warn(
       { keepAliveTimeoutMs: config.keepAliveTimeoutMs },
@@ -197,10 +160,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const shutdown = async (): Promise<void> => {
     state = 'closed';
     await http.close();
-    await modern.close();
     await metrics?.close();
-    await sessions.close();
-    await server.close();
+    await Promise.allSettled(servers.map((server) => server.close()));
+    redis?.close();
     logger.flush();
   };
 
@@ -212,17 +174,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     drain() {
       closing ??= (async () => {
         state = 'draining';
-        logger.info({ inFlight: http.inFlight, pendingRequests: sessions.pendingRequests }, 'draining');
+        logger.info({ inFlight: http.inFlight, pendingRequests: pendingRequests() }, 'draining');
         http.startDraining();
-        sessions.endStreamsForDrain();
-        modern.endStreamsForDrain();
+        for (const server of servers) server.endStreamsForDrain();
         const deadline = Date.now() + config.drainTimeoutMs;
         // A request whose stream was cut still runs, and its client may resume it here: wait for it as for a response.
-        while ((http.inFlight > 0 || sessions.pendingRequests > 0) && Date.now() < deadline) {
+        while ((http.inFlight > 0 || pendingRequests() > 0) && Date.now() < deadline) {
           await http.whenIdle(Math.min(DRAIN_POLL_MS, Math.max(deadline - Date.now(), 0)));
         }
-        if (http.inFlight > 0 || sessions.pendingRequests > 0) {
-          logger.warn({ inFlight: http.inFlight, pendingRequests: sessions.pendingRequests }, 'drain timeout: cutting the remaining requests');
+        if (http.inFlight > 0 || pendingRequests() > 0) {
+          logger.warn({ inFlight: http.inFlight, pendingRequests: pendingRequests() }, 'drain timeout: cutting the remaining requests');
         }
         await shutdown();
         logger.info('drained');
@@ -234,8 +195,33 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return closing;
     },
   };
-  internals.set(gateway, { sessions, events, slots, budget });
+  internals.set(gateway, { sessions: main.sessions, events: main.events, servers, slots, budget });
   return gateway;
+}
+
+/**
+ * Connects the shared store: a client for commands and one for subscriptions.
+ * A store that is away at start does not stop the gateway: it starts
+ * degraded (requests that need the store get 503) and keeps reconnecting.
+ */
+async function openStore(config: GatewayConfig, logger: Logger): Promise<{ client: RedisClient; subscriber: RedisClient; health: StoreHealth; close(): void }> {
+  const quiet = (): void => undefined;
+  const connection = { url: config.redisUrl as string, cluster: config.redisCluster, commandTimeoutMs: config.storeTimeoutMs, error: quiet };
+  const client = connectRedis(connection);
+  // A connection in subscriber mode takes no other commands: subscriptions get their own.
+  const subscriber = connectRedis(connection);
+  const health = new StoreHealth(client, (reachable, detail) => (reachable ? logger.info(detail) : logger.warn(detail)));
+  if (!(await storeReady(client, config.storeTimeoutMs * 5)))
+    logger.warn('starting without the session store: requests that need it get 503 until it is reachable');
+  return {
+    client,
+    subscriber,
+    health,
+    close() {
+      client.disconnect();
+      subscriber.disconnect();
+    },
+  };
 }
 
 /** The headers every answer carries, built once: the serving task, JSON, and SSE. */

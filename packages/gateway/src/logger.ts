@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config/config.js';
 
 export type { Logger };
 

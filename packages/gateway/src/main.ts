@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
-import { ServerFactoryError } from './hosting/server-factory.js';
+import { ConfigError, type GatewayConfig, loadConfig } from './config/config.js';
+import { HostedServerError } from './hosting/hosted-server.js';
 import { type Gateway, startGateway } from './gateway.js';
 
 /**
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   try {
     gateway = await startGateway(config);
   } catch (error) {
-    if (error instanceof ServerFactoryError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    if (error instanceof HostedServerError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`mcp-fargate: ${(error as Error).message}\n`);
       process.exit(1);
     }

@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
-import { initializeSession, LEGACY_HEADERS, modernRequest, postJson, startTestGateway, type TestGateway } from './harness.js';
+import { internalsOf } from '../src/gateway.js';
+import { eventually, initializeSession, LEGACY_HEADERS, modernRequest, postJson, startTestGateway, type TestGateway } from './harness.js';
 
 interface ErrorBody {
   id: unknown;
@@ -181,7 +182,7 @@ describe('bad input: one case per row, a clear status and JSON-RPC error, never 
 
   it('a duplicate id while the first is still running: refused, the first still answered', async () => {
     const first = postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'slow', arguments: { ms: 300 } } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => internalsOf(gw.gateway).sessions.pendingRequests > 0, 'the first request to reach the server');
     await expectError(await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 'dup', method: 'ping' }), 400, -32600);
     assert.match(await (await first).text(), /slept 300 ms/);
   });
@@ -278,13 +279,10 @@ describe('Host and Origin', () => {
     assert.match(answer, /FORBIDDEN_HOST/);
   });
 
-  it('takes configured allowlists', async () => {
+  it('takes configured allowlists', async (t) => {
     const custom = await startTestGateway({ ALLOWED_ORIGINS: 'https://agents.example.com' });
-    try {
-      assert.equal((await post(custom.url, initialize, { origin: 'https://agents.example.com' })).status, 200);
-      await expectError(await post(custom.url, initialize, { origin: 'http://localhost:3000' }), 403, -32000);
-    } finally {
-      await custom.close();
-    }
+    t.after(() => custom.close());
+    assert.equal((await post(custom.url, initialize, { origin: 'https://agents.example.com' })).status, 200);
+    await expectError(await post(custom.url, initialize, { origin: 'http://localhost:3000' }), 403, -32000);
   });
 });

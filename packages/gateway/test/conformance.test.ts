@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { spawnGateway, type SpawnedGateway } from './harness.js';
+import { EVERYTHING, type EverythingHttp, nodeCommand, startEverythingHttp } from './hosted-servers.js';
 
 const run = promisify(execFile);
 const CONFORMANCE = fileURLToPath(new URL('../../../../node_modules/.bin/conformance', import.meta.url));
@@ -97,4 +98,52 @@ describe('official conformance suite against the spawned gateway', { timeout: SU
     assert.deepEqual(bad, [], 'checks that are neither SUCCESS nor INFO');
     assert.equal(checks.filter((check) => check.status === 'SUCCESS').length, Number(total[1]));
   });
+});
+
+/**
+ * The suite's scenarios that do not depend on the demo's fixtures (tool and resource names the suite specifies),
+ * against server-everything hosted as a stdio child and as an upstream HTTP server: what the gateway adds (sessions,
+ * resumable streams, Origin checks, subscriptions) holds whatever it hosts.
+ */
+const GENERIC_SCENARIOS = [
+  'server-initialize',
+  'ping',
+  'tools-list',
+  'resources-list',
+  'prompts-list',
+  'logging-set-level',
+  'resources-subscribe',
+  'resources-unsubscribe',
+  'dns-rebinding-protection',
+  'server-sse-multiple-streams',
+];
+
+describe('official conformance scenarios that apply to any server, against hosted server-everything', { timeout: SUITE_TIMEOUT_MS }, () => {
+  let work: string;
+  let upstream: EverythingHttp;
+  const gateways: SpawnedGateway[] = [];
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'conformance-hosted-'));
+    upstream = await startEverythingHttp();
+  });
+  after(async () => {
+    for (const gw of gateways) gw.kill();
+    await upstream.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  for (const [kind, env] of [
+    ['a stdio child', () => ({ MCP_SERVER_COMMAND: nodeCommand(EVERYTHING, 'stdio') })],
+    ['an upstream HTTP server', () => ({ MCP_SERVER_URL: upstream.url })],
+  ] as const) {
+    it(`passes ${GENERIC_SCENARIOS.length} scenarios hosting it as ${kind}`, { timeout: SUITE_TIMEOUT_MS }, async () => {
+      const gw = await spawnGateway({ LOG_LEVEL: 'warn', ...env() }, 30_000);
+      gateways.push(gw);
+      for (const scenario of GENERIC_SCENARIOS) {
+        const { code, stdout, stderr } = await conformance(work, 'server', '--url', gw.url, '--scenario', scenario);
+        assert.match(stdout, /Passed: (\d+)\/\1, 0 failed, 0 warnings/, `${scenario}:\n${stdout}\n${stderr}`);
+        assert.equal(code, 0, `${scenario}: ${stderr}`);
+      }
+    });
+  }
 });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, loadConfig, startGateway, type Gateway, type GatewayOptions } from '../src/index.js';
+import { createLogger, loadConfig, MemorySessionStore, startGateway, type Gateway, type GatewayOptions } from '../src/index.js';
 
 /** The compiled entry point, as the container runs it. */
 export const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -41,6 +41,36 @@ export async function startTestGateway(env: Record<string, string> = {}, options
   };
 }
 
+/** A memory session store whose time only moves when the test says so. */
+export interface ClockedStore {
+  readonly store: MemorySessionStore;
+  /** Lets `ms` pass for the store (and for nothing else in the gateway). */
+  advance(ms: number): void;
+}
+
+/**
+ * A session store on a hand-moved clock, for `startTestGateway(env, { store })`:
+ * a test of session expiry moves the clock past the TTL instead of sleeping.
+ * Limits not given are the configuration's defaults.
+ */
+export function clockedStore(options: { idleTtlMs: number; maxSessions?: number }): ClockedStore {
+  const defaults = loadConfig({});
+  let time = 1_700_000_000_000;
+  const store = new MemorySessionStore({
+    idleTtlMs: options.idleTtlMs,
+    maxSessions: options.maxSessions ?? defaults.maxSessions,
+    maxRecordBytes: defaults.maxRecordBytes,
+    maxSubscriptions: defaults.maxSubscriptions,
+    now: () => time,
+  });
+  return {
+    store,
+    advance: (ms) => {
+      time += ms;
+    },
+  };
+}
+
 export interface SpawnedGateway {
   readonly child: ChildProcess;
   readonly url: string;
@@ -54,7 +84,7 @@ export interface SpawnedGateway {
 export async function spawnGateway(env: Record<string, string> = {}, timeoutMs = 10_000, nodeArgs: readonly string[] = []): Promise<SpawnedGateway> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -33,8 +33,9 @@ const LIMITS = {
   SESSION_EVENTS_BYTES: '65536',
   EVENT_STORE_BYTES: '1048576',
   HANDLER_TIMEOUT_MS: '3000',
-  HEADERS_TIMEOUT_MS: '1000',
-  REQUEST_TIMEOUT_MS: '2000',
+  // Short enough to watch slow clients being cut, long enough that a loaded machine does not cut honest ones.
+  HEADERS_TIMEOUT_MS: '2000',
+  REQUEST_TIMEOUT_MS: '3000',
   SESSION_IDLE_TTL_MS: '600000',
   LIVE_SERVER_IDLE_MS: '500',
   SSE_HEARTBEAT_MS: '1000',

@@ -22,14 +22,11 @@ async function call(url: string, id: number, name: string, args: Record<string, 
 }
 
 describe('the shared modern instance', () => {
-  it('is opened anew when the hosted server closes it, and requests carry on', async () => {
+  it('is opened anew when the hosted server closes it, and requests carry on', async (t) => {
     const gw = await startTestGateway({ HANDLER_TIMEOUT_MS: '2000' }, { factory: selfClosingServer });
-    try {
-      assert.match(await call(gw.url, 1, 'quit'), /bye/);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.match(await call(gw.url, 2, 'echo', { text: 'after the restart' }), /after the restart/);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    assert.match(await call(gw.url, 1, 'quit'), /bye/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(await call(gw.url, 2, 'echo', { text: 'after the restart' }), /after the restart/);
   });
 });

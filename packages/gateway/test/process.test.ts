@@ -20,38 +20,32 @@ describe('the gateway process', () => {
     assert.match(result.stderr, /MCP_SERVER=.* has no default export function/);
   });
 
-  it('answers /healthz with status, version, uptime and sessions, and names the serving task', async () => {
+  it('answers /healthz with status, version, uptime and sessions, and names the serving task', async (t) => {
     const gw = await spawnGateway();
-    try {
-      const response = await fetch(`${gw.base}/healthz`);
-      assert.equal(response.status, 200);
-      assert.match(response.headers.get('mcp-fargate-task') ?? '', /^[0-9a-f]{12}$/);
-      const body = (await response.json()) as Record<string, unknown>;
-      assert.equal(body['status'], 'ok');
-      assert.equal(typeof body['version'], 'string');
-      assert.equal(typeof body['uptimeS'], 'number');
-      assert.equal(body['sessions'], 0);
-    } finally {
-      gw.kill();
-    }
+    t.after(() => gw.kill());
+    const response = await fetch(`${gw.base}/healthz`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('mcp-fargate-task') ?? '', /^[0-9a-f]{12}$/);
+    const body = (await response.json()) as Record<string, unknown>;
+    assert.equal(body['status'], 'ok');
+    assert.equal(typeof body['version'], 'string');
+    assert.equal(typeof body['uptimeS'], 'number');
+    assert.equal(body['sessions'], 0);
   });
 
-  it('hosts the factory named by MCP_SERVER', async () => {
+  it('hosts the factory named by MCP_SERVER', async (t) => {
     const gw = await spawnGateway({ MCP_SERVER: MAIN.replace('main.js', 'demo/demo-server.js') });
-    try {
-      const response = await fetch(gw.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-        }),
-      });
-      assert.match(await response.text(), /mcp-fargate-demo/);
-    } finally {
-      gw.kill();
-    }
+    t.after(() => gw.kill());
+    const response = await fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    });
+    assert.match(await response.text(), /mcp-fargate-demo/);
   });
 });

@@ -389,7 +389,7 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
     assert.equal((delivered[0]!.params as { uri?: string }).uri, WATCHED_URI);
   });
 
-  it('auto-opens a listen stream for ClientOptions.listChanged and refetches tools on a change', async () => {
+  it('auto-opens a listen stream for ClientOptions.listChanged and refetches tools on a change', async (t) => {
     const changes: Tool[][] = [];
     const client = new Client(
       { name: 'list-changed', version: '1.0.0' },
@@ -399,17 +399,14 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
       },
     );
     await client.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
-    try {
-      await eventually(() => client.autoOpenedSubscription !== undefined && bus.listenerCount > 0, 'the auto-opened subscription');
-      bus.publish({ kind: 'tools_list_changed' });
-      await eventually(() => changes.length > 0, 'the refetched tool list');
-      assert.ok(changes[0]?.some((tool) => tool.name === 'echo'));
-    } finally {
-      await client.close();
-    }
+    t.after(() => client.close());
+    await eventually(() => client.autoOpenedSubscription !== undefined && bus.listenerCount > 0, 'the auto-opened subscription');
+    bus.publish({ kind: 'tools_list_changed' });
+    await eventually(() => changes.length > 0, 'the refetched tool list');
+    assert.ok(changes[0]?.some((tool) => tool.name === 'echo'));
   });
 
-  it('carries the acknowledgement and stamped notifications on the raw subscriptions/listen SSE stream', async () => {
+  it('carries the acknowledgement and stamped notifications on the raw subscriptions/listen SSE stream', async (t) => {
     const abort = new AbortController();
     const response = await modernPost(
       gw.url,
@@ -419,57 +416,52 @@ describe('SDK v2 client pinned to 2026-07-28', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
     const stream = readSse(response);
-    try {
-      const ack = await stream.waitFor(() => true);
-      assert.equal(ack.method, 'notifications/subscriptions/acknowledged');
-      assert.deepEqual(ack.params?.['notifications'], { toolsListChanged: true, promptsListChanged: true });
-      assert.equal((ack.params!['_meta'] as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], 'raw-listen-1');
-      bus.publish({ kind: 'resources_list_changed' }); // not asked for: must not arrive
-      bus.publish({ kind: 'prompts_list_changed' });
-      const change = await stream.waitFor((message) => message.method !== 'notifications/subscriptions/acknowledged');
-      assert.equal(change.method, 'notifications/prompts/list_changed');
-      assert.equal((change.params!['_meta'] as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], 'raw-listen-1');
-      assert.deepEqual(
-        stream.messages.map((message) => message.method),
-        ['notifications/subscriptions/acknowledged', 'notifications/prompts/list_changed'],
-      );
-    } finally {
+    t.after(async () => {
       abort.abort();
       await stream.cancel();
-    }
+    });
+    const ack = await stream.waitFor(() => true);
+    assert.equal(ack.method, 'notifications/subscriptions/acknowledged');
+    assert.deepEqual(ack.params?.['notifications'], { toolsListChanged: true, promptsListChanged: true });
+    assert.equal((ack.params!['_meta'] as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], 'raw-listen-1');
+    bus.publish({ kind: 'resources_list_changed' }); // not asked for: must not arrive
+    bus.publish({ kind: 'prompts_list_changed' });
+    const change = await stream.waitFor((message) => message.method !== 'notifications/subscriptions/acknowledged');
+    assert.equal(change.method, 'notifications/prompts/list_changed');
+    assert.equal((change.params!['_meta'] as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], 'raw-listen-1');
+    assert.deepEqual(
+      stream.messages.map((message) => message.method),
+      ['notifications/subscriptions/acknowledged', 'notifications/prompts/list_changed'],
+    );
   });
 
-  it('routes a change notification the hosted server emits itself to subscriptions/listen streams', async () => {
+  it('routes a change notification the hosted server emits itself to subscriptions/listen streams', async (t) => {
     // update_watched_resource makes the modern demo instance send notifications/resources/updated; the gateway's
     // ModernChannel is meant to publish it on the bus for every open listen stream.
     const subscription = await rc.client.listen({ resourceSubscriptions: [WATCHED_URI] });
     const before = rc.notifications.length;
-    try {
-      const result = await rc.client.callTool({ name: 'update_watched_resource', arguments: {} });
-      assert.equal(textOf(result), `Sent notifications/resources/updated for ${WATCHED_URI}`);
-      await eventually(() => rc.notifications.length > before, 'notifications/resources/updated from the hosted server', 2_000);
-      assert.deepEqual(
-        rc.notifications.slice(before).map((n) => [n.method, (n.params as { uri?: string }).uri]),
-        [['notifications/resources/updated', WATCHED_URI]],
-      );
-    } finally {
-      await subscription.close();
-    }
+    t.after(() => subscription.close());
+    const result = await rc.client.callTool({ name: 'update_watched_resource', arguments: {} });
+    assert.equal(textOf(result), `Sent notifications/resources/updated for ${WATCHED_URI}`);
+    await eventually(() => rc.notifications.length > before, 'notifications/resources/updated from the hosted server', 2_000);
+    assert.deepEqual(
+      rc.notifications.slice(before).map((n) => [n.method, (n.params as { uri?: string }).uri]),
+      [['notifications/resources/updated', WATCHED_URI]],
+    );
   });
 });
 
 describe('SDK v2 client pinned to 2026-07-28, gateway drain', () => {
-  it('ends an open listen stream gracefully when the gateway drains', async () => {
+  it('ends an open listen stream gracefully when the gateway drains', async (t) => {
     const gw = await startTestGateway();
     const client = new Client({ name: 'drain', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-    try {
-      await client.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
-      const subscription = await client.listen({ toolsListChanged: true });
-      await gw.gateway.drain();
-      assert.equal(await subscription.closed, 'graceful');
-    } finally {
+    t.after(async () => {
       await client.close();
       await gw.close();
-    }
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
+    const subscription = await client.listen({ toolsListChanged: true });
+    await gw.gateway.drain();
+    assert.equal(await subscription.closed, 'graceful');
   });
 });

@@ -1,7 +1,16 @@
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { eventually, initializeSession, LEGACY_HEADERS, postJson, sseMessages, startTestGateway, type TestGateway } from './harness.js';
+import {
+  type ClockedStore,
+  clockedStore,
+  eventually,
+  initializeSession,
+  LEGACY_HEADERS,
+  postJson,
+  sseMessages,
+  startTestGateway,
+  type TestGateway,
+} from './harness.js';
 import { internalsOf } from '../src/gateway.js';
 
 async function callTool(
@@ -24,10 +33,16 @@ async function messagesOf(response: Response): Promise<Record<string, unknown>[]
   return [JSON.parse(text) as Record<string, unknown>];
 }
 
+/** The session TTL of the store the tests move by hand. */
+const SESSION_TTL_MS = 1000;
+
 describe('legacy session lifecycle', () => {
+  // Live servers stay until a test evicts them (the default idle time is a minute); sessions expire when a test moves the store's clock.
   let gw: TestGateway;
+  let clock: ClockedStore;
   before(async () => {
-    gw = await startTestGateway({ SESSION_IDLE_TTL_MS: '1000', LIVE_SERVER_IDLE_MS: '200', MAX_SESSIONS: '50' });
+    clock = clockedStore({ idleTtlMs: SESSION_TTL_MS, maxSessions: 50 });
+    gw = await startTestGateway({}, { store: clock.store });
   });
   after(() => gw.close());
 
@@ -45,9 +60,13 @@ describe('legacy session lifecycle', () => {
     assert.equal((await callTool(gw.url, fresh, 2, 'echo', { text: 'x' })).status, 200);
   });
 
-  it('answers 404 once the idle TTL has passed, and a new initialize works', async () => {
+  it('serves a session idle for exactly its TTL, answers 404 once the TTL has passed, and a new initialize works', async () => {
     const sessionId = await initializeSession(gw.url);
-    await sleep(1300);
+    clock.advance(SESSION_TTL_MS);
+    const kept = await callTool(gw.url, sessionId, 2, 'echo', { text: 'x' });
+    assert.equal(kept.status, 200);
+    await kept.text();
+    clock.advance(SESSION_TTL_MS + 1);
     const expired = await callTool(gw.url, sessionId, 2, 'echo', { text: 'x' });
     assert.equal(expired.status, 404);
     await expired.text();
@@ -111,12 +130,16 @@ describe('legacy session lifecycle', () => {
     assert.match(rest, /sampled/);
   });
 
-  it('evicts idle live servers on its own and serves their sessions again', async () => {
-    const sessionId = await initializeSession(gw.url);
-    const deadline = Date.now() + 5000;
-    while (internalsOf(gw.gateway).sessions.liveCount > 0 && Date.now() < deadline) await sleep(50);
-    assert.equal(internalsOf(gw.gateway).sessions.liveCount, 0);
-    const response = await callTool(gw.url, sessionId, 2, 'echo', { text: 'back' });
+  // On the wall clock: this is the sweeper's own timer at work (the boundaries are in session-manager.test.ts, on a fake clock).
+  it('evicts idle live servers on its own and serves their sessions again', async (t) => {
+    const idle = await startTestGateway({ LIVE_SERVER_IDLE_MS: '200' });
+    t.after(() => idle.close());
+    const sessionId = await initializeSession(idle.url);
+    const built = await callTool(idle.url, sessionId, 2, 'echo', { text: 'built' });
+    await built.text();
+    assert.equal(internalsOf(idle.gateway).sessions.liveCount, 1);
+    await eventually(() => internalsOf(idle.gateway).sessions.liveCount === 0, 'the idle live server to be evicted');
+    const response = await callTool(idle.url, sessionId, 3, 'echo', { text: 'back' });
     assert.equal(response.status, 200);
     assert.match(await response.text(), /back/);
   });
@@ -138,13 +161,9 @@ describe('legacy session lifecycle', () => {
       const seen = sseMessages(text.slice(0, text.lastIndexOf('\n\n') + 2));
       const lastId = seen.at(-1)?.id;
       assert.ok(lastId);
-      await sleep(250);
-      if (evicted) {
-        // Evicted once the call has finished; the idle sweep of this suite (LIVE_SERVER_IDLE_MS=200) may be first.
-        await eventually(() => internalsOf(gw.gateway).sessions.pendingRequests === 0, 'the call to finish');
-        internalsOf(gw.gateway).sessions.evict(sessionId);
-        assert.equal(internalsOf(gw.gateway).sessions.isLive(sessionId), false);
-      }
+      // The call finishes while nobody listens: its events must wait for the resume.
+      await eventually(() => internalsOf(gw.gateway).sessions.pendingRequests === 0, 'the tool call to finish');
+      if (evicted) assert.equal(internalsOf(gw.gateway).sessions.evict(sessionId), true, 'the call has finished: its server may go');
       const resumed = await fetch(gw.url, {
         method: 'GET',
         headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastId },
@@ -175,7 +194,7 @@ describe('legacy session lifecycle', () => {
   it('answers a request still running when its session is deleted, instead of leaving it hanging', async () => {
     const sessionId = await initializeSession(gw.url);
     const pending = callTool(gw.url, sessionId, 2, 'slow', { ms: 5000 });
-    await sleep(100);
+    await eventually(() => internalsOf(gw.gateway).sessions.pendingRequests > 0, 'the slow call to reach the server');
     const deleted = await fetch(gw.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
     assert.equal(deleted.status, 200);
     const answer = (await (await pending).json()) as { id: number; error?: { code: number; data?: { code?: string } } };
@@ -183,15 +202,14 @@ describe('legacy session lifecycle', () => {
     assert.equal(answer.error?.code, -32000);
   });
 
-  it('counts a session whose TTL has passed as gone when it decides the limit', async () => {
-    const limited = await startTestGateway({ MAX_SESSIONS: '1', SESSION_IDLE_TTL_MS: '1000' });
-    try {
-      await initializeSession(limited.url);
-      await sleep(1300);
-      await initializeSession(limited.url);
-    } finally {
-      await limited.close();
-    }
+  it('counts a session whose TTL has passed as gone when it decides the limit', async (t) => {
+    const limitedClock = clockedStore({ idleTtlMs: SESSION_TTL_MS, maxSessions: 1 });
+    const limited = await startTestGateway({}, { store: limitedClock.store });
+    t.after(() => limited.close());
+    await initializeSession(limited.url);
+    await assert.rejects(initializeSession(limited.url), /initialize failed with 503/, 'the one session is live: the limit holds');
+    limitedClock.advance(SESSION_TTL_MS + 1);
+    await initializeSession(limited.url);
   });
 
   it('refuses a second standalone GET stream with 409 and delivers notifications on the first', async () => {
@@ -219,77 +237,62 @@ describe('legacy session lifecycle', () => {
 });
 
 describe('session start', () => {
-  it('lazy (default): initialize builds no server; the first request that needs one does', async () => {
+  it('lazy (default): initialize builds no server; the first request that needs one does', async (t) => {
     const gw = await startTestGateway();
-    try {
-      const sessionId = await initializeSession(gw.url);
-      assert.equal(internalsOf(gw.gateway).sessions.liveCount, 0);
-      const answer = await callTool(gw.url, sessionId, 2, 'echo', { text: 'built now' });
-      assert.match(await answer.text(), /built now/);
-      assert.equal(internalsOf(gw.gateway).sessions.liveCount, 1);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    assert.equal(internalsOf(gw.gateway).sessions.liveCount, 0);
+    const answer = await callTool(gw.url, sessionId, 2, 'echo', { text: 'built now' });
+    assert.match(await answer.text(), /built now/);
+    assert.equal(internalsOf(gw.gateway).sessions.liveCount, 1);
   });
 
-  it("lazy: initialize params the server would refuse get the server's own error, and no session", async () => {
+  it("lazy: initialize params the server would refuse get the server's own error, and no session", async (t) => {
     const gw = await startTestGateway();
-    try {
-      await initializeSession(gw.url);
-      const response = await fetch(gw.url, {
-        method: 'POST',
-        headers: LEGACY_HEADERS,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25' } }),
-      });
-      assert.equal(response.headers.get('mcp-session-id'), null);
-      const body = (await response.json()) as { id: number; error?: { code: number; message: string } };
-      assert.equal(body.id, 1);
-      assert.ok(body.error !== undefined && body.error.code < 0, JSON.stringify(body));
-      assert.equal(await internalsOf(gw.gateway).sessions.count(), 1);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    await initializeSession(gw.url);
+    const response = await fetch(gw.url, {
+      method: 'POST',
+      headers: LEGACY_HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25' } }),
+    });
+    assert.equal(response.headers.get('mcp-session-id'), null);
+    const body = (await response.json()) as { id: number; error?: { code: number; message: string } };
+    assert.equal(body.id, 1);
+    assert.ok(body.error !== undefined && body.error.code < 0, JSON.stringify(body));
+    assert.equal(await internalsOf(gw.gateway).sessions.count(), 1);
   });
 
-  it('eager: initialize builds the server at once', async () => {
+  it('eager: initialize builds the server at once', async (t) => {
     const gw = await startTestGateway({ SESSION_INIT: 'eager' });
-    try {
-      const sessionId = await initializeSession(gw.url);
-      assert.equal(internalsOf(gw.gateway).sessions.liveCount, 1);
-      assert.match(await (await callTool(gw.url, sessionId, 2, 'echo', { text: 'eager' })).text(), /eager/);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    assert.equal(internalsOf(gw.gateway).sessions.liveCount, 1);
+    assert.match(await (await callTool(gw.url, sessionId, 2, 'echo', { text: 'eager' })).text(), /eager/);
   });
 });
 
 describe('bounded event store', () => {
-  it('refuses a resume whose events were already dropped (400), rather than losing them silently', async () => {
+  it('refuses a resume whose events were already dropped (400), rather than losing them silently', async (t) => {
     const gw = await startTestGateway({ EVENT_STORE_SIZE: '2' });
-    try {
-      const sessionId = await initializeSession(gw.url);
-      const response = await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } });
-      const text = await response.text();
-      const prime = /id: ([^\n]+\.0)\n/.exec(text)?.[1];
-      assert.ok(prime, text);
-      const resumed = await fetch(gw.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': prime } });
-      assert.equal(resumed.status, 400);
-      assert.equal(((await resumed.json()) as { error: { data: { code: string } } }).error.data.code, 'EVENT_GAP');
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    const response = await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } });
+    const text = await response.text();
+    const prime = /id: ([^\n]+\.0)\n/.exec(text)?.[1];
+    assert.ok(prime, text);
+    const resumed = await fetch(gw.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': prime } });
+    assert.equal(resumed.status, 400);
+    assert.equal(((await resumed.json()) as { error: { data: { code: string } } }).error.data.code, 'EVENT_GAP');
   });
 
-  it('issues no event ids when resumption is off', async () => {
+  it('issues no event ids when resumption is off', async (t) => {
     const gw = await startTestGateway({ EVENT_STORE_SIZE: '0' });
-    try {
-      const sessionId = await initializeSession(gw.url);
-      const text = await (await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } })).text();
-      assert.match(text, /notifications\/progress/);
-      assert.doesNotMatch(text, /^id: /m);
-    } finally {
-      await gw.close();
-    }
+    t.after(() => gw.close());
+    const sessionId = await initializeSession(gw.url);
+    const text = await (await callTool(gw.url, sessionId, 2, 'test_tool_with_progress', {}, { _meta: { progressToken: 'p' } })).text();
+    assert.match(text, /notifications\/progress/);
+    assert.doesNotMatch(text, /^id: /m);
   });
 });
 

@@ -18,11 +18,14 @@ export interface HostedServer {
   /**
    * Opens a connection in `era`: a legacy one starts with the client's (or a
    * replayed) `initialize`; a modern one carries 2026-07-28 requests, each
-   * with its own envelope.
+   * with its own envelope. `tag` names the connection in logs (a session's
+   * log id).
    */
-  connect(era: Era, events: ConnectionEvents): Promise<HostedConnection>;
+  connect(era: Era, events: ConnectionEvents, tag?: string): Promise<HostedConnection>;
   /** Stops what the server holds for all connections (children, sockets). */
   close(): Promise<void>;
+  /** What is wrong with the server right now (`/healthz` reports it), or undefined when nothing is known to be. */
+  problem?(): string | undefined;
 }
 
 /** What a connection tells the gateway. */
@@ -47,6 +50,19 @@ export interface SendExtra {
 
 export interface HostedConnection {
   readonly closed: boolean;
+  /**
+   * Whether every message comes with the request it relates to. A server
+   * outside the process cannot say, and the gateway relates its messages by
+   * what they carry (a progress token) or by what is in progress.
+   */
+  readonly relates: boolean;
   send(message: InboundMessage, extra?: SendExtra): void;
   close(): Promise<void>;
+  /** A request sent at or before `sentAt` (epoch ms) has had no answer by its deadline: the connection may be hung. */
+  stalled?(sentAt: number): void;
+}
+
+/** A hosted server that cannot start: the process stops with this message, before `/healthz` turns green. */
+export class HostedServerError extends Error {
+  override readonly name = 'HostedServerError';
 }

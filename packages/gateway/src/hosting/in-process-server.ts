@@ -1,7 +1,15 @@
-import type { JSONRPCMessage, McpServerFactory, MessageExtraInfo, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import {
+  type JSONRPCMessage,
+  type McpServerFactory,
+  McpServer,
+  type MessageExtraInfo,
+  Server,
+  type Transport,
+  type TransportSendOptions,
+} from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { InboundMessage, OutboundMessage } from '../protocol/json-rpc.js';
-import type { ConnectionEvents, Era, HostedConnection, HostedServer, SendExtra } from './hosted-server.js';
+import { type ConnectionEvents, type Era, type HostedConnection, type HostedServer, HostedServerError, type SendExtra } from './hosted-server.js';
 
 /**
  * The SDK sees an ordinary `Transport`; every message it sends goes to the
@@ -51,14 +59,38 @@ class InProcessConnection implements Transport {
  * custom transport), the public way to serve the modern era from a factory.
  */
 export class InProcessServer implements HostedServer {
-  readonly eras: ReadonlySet<Era> = new Set(['legacy', 'modern']);
-
   constructor(
     private readonly factory: McpServerFactory,
     readonly description: string,
+    readonly eras: ReadonlySet<Era> = new Set(['legacy', 'modern']),
   ) {}
 
-  async connect(era: Era, events: ConnectionEvents): Promise<HostedConnection> {
+  /**
+   * Builds one instance to learn what the factory makes: an SDK v2 server
+   * serves both eras; anything else with `connect` (an SDK v1 `McpServer`,
+   * or a v2 server from another copy of the SDK) is served the 2025 era, and
+   * 2026-07-28 requests reach it through a pool of legacy connections. A
+   * factory that throws stops the gateway with its own message.
+   */
+  static async load(factory: McpServerFactory, description: string): Promise<InProcessServer> {
+    let instance: unknown;
+    try {
+      instance = await factory({ era: 'legacy' });
+    } catch (error) {
+      throw new HostedServerError(`${description}: the factory threw: ${(error as Error).message}`);
+    }
+    if (instance instanceof McpServer || instance instanceof Server) {
+      await instance.close();
+      return new InProcessServer(factory, description);
+    }
+    if (typeof (instance as { connect?: unknown } | null)?.connect !== 'function') {
+      throw new HostedServerError(`${description}: the factory returned ${typeof instance}, not an McpServer (SDK v2 or v1)`);
+    }
+    await (instance as { close?: () => Promise<void> }).close?.();
+    return new InProcessServer(factory, `${description} (SDK v1)`, new Set(['legacy']));
+  }
+
+  async connect(era: Era, events: ConnectionEvents, _tag?: string): Promise<HostedConnection> {
     const transport = new InProcessConnection(events);
     if (era === 'legacy') {
       const server = await this.factory({ era: 'legacy' });
@@ -69,6 +101,7 @@ export class InProcessServer implements HostedServer {
       transport.shutdown = () => handle.close();
     }
     return {
+      relates: true,
       get closed() {
         return transport.closed;
       },

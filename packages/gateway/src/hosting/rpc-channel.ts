@@ -3,6 +3,9 @@ import { type InboundMessage, isResponse, type OutboundMessage, type RequestId, 
 import type { Era, HostedConnection, HostedServer, SendExtra } from './hosted-server.js';
 import type { RequestBudget } from './request-budget.js';
 
+/** Server questions to the client remembered at once per channel. */
+const MAX_ASKED = 256;
+
 /** What the owner of a channel hears besides the answers it asked for. */
 export interface ChannelEvents {
   /** A server message tied to no request in progress: notifications and server-initiated requests. */
@@ -47,6 +50,10 @@ export class RpcChannel {
   private readonly pending = new Map<number, Pending>();
   /** Client id -> channel id of its request in progress: a session's ids must be unique among its requests in progress. */
   private readonly byClientId = new Map<RequestId, number>();
+  /** Progress token -> channel id, for a server that cannot say which request a progress notification belongs to. */
+  private readonly byProgressToken = new Map<unknown, number>();
+  /** Ids of the server's own requests to the client (sampling, elicitation, roots) still waiting for the client's answer. */
+  private readonly asked = new Set<RequestId>();
   private nextId = 1;
   private ended = false;
 
@@ -58,13 +65,17 @@ export class RpcChannel {
 
   private connection: HostedConnection | undefined;
 
-  static async open(server: HostedServer, era: Era, events: ChannelEvents, deadlineMs: number, budget: RequestBudget): Promise<RpcChannel> {
+  static async open(server: HostedServer, era: Era, events: ChannelEvents, deadlineMs: number, budget: RequestBudget, tag?: string): Promise<RpcChannel> {
     const channel = new RpcChannel(events, deadlineMs, budget);
-    channel.connection = await server.connect(era, {
-      message: (message, related) => channel.route(message, related),
-      closed: (reason) => channel.serverClosed(reason),
-      error: (error) => events.error(error),
-    });
+    channel.connection = await server.connect(
+      era,
+      {
+        message: (message, related) => channel.route(message, related),
+        closed: (reason) => channel.serverClosed(reason),
+        error: (error) => events.error(error),
+      },
+      tag,
+    );
     return channel;
   }
 
@@ -83,14 +94,23 @@ export class RpcChannel {
     return this.byClientId.has(clientId);
   }
 
+  /** Whether the server asked the client something with this id and waits for the answer. */
+  awaits(serverRequestId: RequestId): boolean {
+    return this.asked.has(serverRequestId);
+  }
+
   /** Hands one client request to the server; its answer and related messages go to `sink`. Returns the channel's id for it. */
   request(message: InboundMessage & { id: RequestId; method: string }, sink: RpcSink, extra?: SendExtra): number {
     if (this.isClosed) {
       sink.deliver({ jsonrpc: '2.0', id: message.id, error: gatewayError('SESSION_ENDED') });
       return 0;
     }
-    const id = this.track(message.id, sink, message.method, true, true);
+    const id = this.track(message.id, sink, message.method, this.deadlineMs, true);
     this.byClientId.set(message.id, id);
+    if (this.connection?.relates === false) {
+      const token = (message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta?.progressToken;
+      if (token !== undefined) this.byProgressToken.set(token, id);
+    }
     this.send({ ...message, id }, extra);
     return id;
   }
@@ -101,27 +121,35 @@ export class RpcChannel {
    * the channel. Returns the channel's id for it.
    */
   subscribe(method: string, params: unknown, sink: RpcSink): number {
-    const id = this.track(undefined, sink, method, false, false);
+    const id = this.track(undefined, sink, method, undefined, false);
     this.send({ jsonrpc: '2.0', id, method, params });
     return id;
   }
 
-  /** The gateway's own request: resolves with the server's answer, or a timeout error. */
-  call(method: string, params: unknown): Promise<OutboundMessage> {
+  /** The gateway's own request: resolves with the server's answer, or a timeout error after `deadlineMs`. */
+  call(method: string, params: unknown, deadlineMs = this.deadlineMs): Promise<OutboundMessage> {
     if (this.isClosed) return Promise.resolve({ jsonrpc: '2.0', id: null, error: gatewayError('SERVER_GONE', method) });
     return new Promise((resolve) => {
-      const id = this.track(undefined, new AnswerSink(resolve), method, true, false);
+      const id = this.track(undefined, new AnswerSink(resolve), method, deadlineMs, false);
       this.send({ jsonrpc: '2.0', id, method, params });
     });
   }
 
-  /** A client notification; a cancellation names the client's id, which the server knows by the channel's. */
+  /**
+   * A client notification. A cancellation names the client's id, which the
+   * server knows by the channel's; the request is over for the gateway at once
+   * (a server does not answer a cancelled request), so its place and budget
+   * are free and its reply is closed with an answer the client ignores.
+   */
   notify(message: InboundMessage): void {
     if (message.method === 'notifications/cancelled') {
       const params = message.params as { requestId?: RequestId } | undefined;
       const id = params?.requestId === undefined ? undefined : this.byClientId.get(params.requestId);
-      if (id === undefined) return;
+      const entry = id === undefined ? undefined : this.pending.get(id);
+      if (id === undefined || entry === undefined) return;
       this.send({ ...message, params: { ...params, requestId: id } });
+      this.settle(id, entry);
+      entry.sink.deliver({ jsonrpc: '2.0', id: entry.clientId, error: gatewayError('REQUEST_CANCELLED') });
       return;
     }
     this.send(message);
@@ -129,6 +157,7 @@ export class RpcChannel {
 
   /** A client's answer to a server-initiated request: the ids are the server's own, so it passes unchanged. */
   answer(message: InboundMessage): void {
+    if (message.id !== undefined) this.asked.delete(message.id);
     this.send(message);
   }
 
@@ -148,11 +177,11 @@ export class RpcChannel {
     await this.connection?.close();
   }
 
-  private track(clientId: RequestId | undefined, sink: RpcSink, method: string, deadline: boolean, budgeted: boolean): number {
+  private track(clientId: RequestId | undefined, sink: RpcSink, method: string, deadlineMs: number | undefined, budgeted: boolean): number {
     const id = this.nextId++;
     let timer: NodeJS.Timeout | undefined;
-    if (deadline) {
-      timer = setTimeout(() => this.expire(id), this.deadlineMs);
+    if (deadlineMs !== undefined) {
+      timer = setTimeout(() => this.expire(id, deadlineMs), deadlineMs);
       timer.unref();
     }
     this.pending.set(id, { clientId: clientId ?? id, sink, method, timer, budgeted });
@@ -174,17 +203,46 @@ export class RpcChannel {
       entry.sink.deliver({ ...message, id: entry.clientId });
       return;
     }
-    const entry = typeof related === 'number' ? this.pending.get(related) : undefined;
+    if (message.method !== undefined && message.id !== undefined && message.id !== null) this.rememberAsked(message.id);
+    let entry = typeof related === 'number' ? this.pending.get(related) : undefined;
+    if (entry === undefined && related === undefined && this.connection?.relates === false) entry = this.relatedByContent(message);
     if (entry !== undefined) entry.sink.deliver(message);
     else this.events.unrelated(message);
   }
 
-  private expire(id: number): void {
+  /**
+   * The request a message from a server that cannot say belongs to: the one
+   * whose progress token a progress notification carries, else the only
+   * client request in progress, if there is exactly one.
+   */
+  private relatedByContent(message: OutboundMessage): Pending | undefined {
+    if (message.method === 'notifications/progress') {
+      const id = this.byProgressToken.get((message.params as { progressToken?: unknown } | undefined)?.progressToken);
+      return id === undefined ? undefined : this.pending.get(id);
+    }
+    let only: Pending | undefined;
+    for (const entry of this.pending.values()) {
+      if (!entry.budgeted) continue;
+      if (only !== undefined) return undefined;
+      only = entry;
+    }
+    return only;
+  }
+
+  /** Remembers the server's question; the oldest is forgotten past a bound (a client that never answers). */
+  private rememberAsked(id: RequestId): void {
+    this.asked.add(id);
+    if (this.asked.size > MAX_ASKED) this.asked.delete(this.asked.values().next().value as RequestId);
+  }
+
+  private expire(id: number, deadlineMs: number): void {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
-    this.events.error(new Error(`${entry.method} did not answer within ${this.deadlineMs} ms`));
+    this.events.error(new Error(`${entry.method} did not answer within ${deadlineMs} ms`));
     this.cancel(id, 'timed out');
     entry.sink.deliver({ jsonrpc: '2.0', id: entry.clientId, error: gatewayError('HANDLER_TIMEOUT') });
+    // A server that has said nothing since is hung, not slow: the connection may end, and the next request starts anew.
+    this.connection?.stalled?.(Date.now() - deadlineMs);
   }
 
   private settle(id: number, entry: Pending): void {
@@ -192,6 +250,9 @@ export class RpcChannel {
     this.pending.delete(id);
     if (entry.budgeted) this.budget.give();
     if (this.byClientId.get(entry.clientId) === id) this.byClientId.delete(entry.clientId);
+    if (this.byProgressToken.size > 0) {
+      for (const [token, tokenId] of this.byProgressToken) if (tokenId === id) this.byProgressToken.delete(token);
+    }
   }
 
   private serverClosed(reason: string): void {

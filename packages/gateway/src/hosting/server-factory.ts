@@ -2,12 +2,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import createDemoServer from '../demo/demo-server.js';
+import { HostedServerError } from './hosted-server.js';
 
 export type { McpServerFactory };
-
-export class ServerFactoryError extends Error {
-  override readonly name = 'ServerFactoryError';
-}
 
 /**
  * Loads the factory named by MCP_SERVER (a module whose default export returns
@@ -21,10 +18,10 @@ export async function loadServerFactory(modulePath: string | undefined): Promise
   try {
     loaded = (await import(url)) as { default?: unknown };
   } catch (error) {
-    throw new ServerFactoryError(`MCP_SERVER=${JSON.stringify(modulePath)} could not be loaded: ${(error as Error).message}`);
+    throw new HostedServerError(`MCP_SERVER=${JSON.stringify(modulePath)} could not be loaded: ${(error as Error).message}`);
   }
   if (typeof loaded.default !== 'function') {
-    throw new ServerFactoryError(`MCP_SERVER=${JSON.stringify(modulePath)} has no default export function: export default a factory that returns an McpServer`);
+    throw new HostedServerError(`MCP_SERVER=${JSON.stringify(modulePath)} has no default export function: export default a factory that returns an McpServer`);
   }
   return loaded.default as McpServerFactory;
 }

@@ -6,12 +6,15 @@ import { idOf } from '../protocol/json-rpc.js';
 import { parseJson } from '../protocol/json-text.js';
 import type { StandardHeaders } from '../protocol/standard-headers.js';
 import { fail } from '../reply/reply-sink.js';
+import { StoreUnavailableError } from '../stores/session-store.js';
 import type { RequestNotes } from '../reply/request-notes.js';
 import { type AnswerDefaults, HttpReplySink } from './http-reply-sink.js';
 import type { OriginGuard } from './origin-guard.js';
 import { readBody } from './read-body.js';
 
 export interface McpMountOptions {
+  /** The hosted server's name: every request's log line and metrics carry it. */
+  readonly server: string;
   readonly legacy: LegacyEndpoint;
   readonly modern: ModernEndpoint;
   readonly classifier: InboundClassifier;
@@ -81,8 +84,7 @@ export function createMcpMount(options: McpMountOptions): McpMount {
     }
   };
 
-  return async (req, res, notes) => {
-    const sink = new HttpReplySink(res, answers);
+  const serve = async (req: IncomingMessage, res: ServerResponse, sink: HttpReplySink, notes: RequestNotes): Promise<void> => {
     const refused = guard(req.headers.host, req.headers.origin);
     if (refused !== undefined) return fail(sink, refused);
     switch (req.method) {
@@ -103,6 +105,18 @@ export function createMcpMount(options: McpMountOptions): McpMount {
       default:
         res.setHeader('allow', 'POST, GET, DELETE');
         return fail(sink, 'METHOD_NOT_ALLOWED', null, `${req.method ?? ''} is not served; use POST, GET or DELETE`);
+    }
+  };
+
+  return async (req, res, notes) => {
+    notes.server = options.server;
+    const sink = new HttpReplySink(res, answers);
+    try {
+      await serve(req, res, sink, notes);
+    } catch (error) {
+      // A request that needed the shared store while it was away: retry later, never a 500 or a hang.
+      if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
+      fail(sink, 'STORE_UNAVAILABLE', null, error.message);
     }
   };
 }

@@ -37,11 +37,11 @@ export function createRouter(options: RouterOptions): RequestListener {
     const mount = mounts.get(path);
     if (mount !== undefined) {
       const start = performance.now();
-      const notes: RequestNotes = { era: 'legacy', mcpMethod: undefined, session: undefined };
+      const notes: RequestNotes = { server: undefined, era: 'legacy', mcpMethod: undefined, session: undefined };
       res.once('close', () => {
         const durationMs = Math.round((performance.now() - start) * 100) / 100;
         const label = methodLabel(notes.mcpMethod);
-        metrics?.record(label, durationMs, res.statusCode >= 500 || hasRpcError(res));
+        metrics?.record(notes.server ?? '', label, durationMs, res.statusCode >= 500 || hasRpcError(res));
         if (logger.isLevelEnabled('info')) logRequest(logger, req, res, notes, label, durationMs);
       });
       mount(req, res, notes).catch((error: unknown) => {
@@ -64,6 +64,7 @@ function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, n
   logger.info(
     {
       method: req.method,
+      server: notes.server,
       era: notes.era,
       mcpMethod: label,
       ...(label === OTHER_METHOD && notes.mcpMethod !== undefined ? { unknownMethod: notes.mcpMethod.slice(0, LOGGED_METHOD_CHARS) } : {}),

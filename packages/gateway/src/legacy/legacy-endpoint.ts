@@ -55,6 +55,14 @@ export class LegacyEndpoint {
       return;
     }
     const requests = messages.filter(isRequest);
+    // Notifications and answers need no server built for them: a copy of the session elsewhere may be the one they are for.
+    if (requests.length === 0 && !batch && !sessions.isLive(sessionId)) {
+      notes.session = shortId(sessionId);
+      if (!(await sessions.touch(sessionId))) return fail(sink, 'UNKNOWN_SESSION');
+      sessions.sendAway(sessionId, messages);
+      sink.empty(202);
+      return;
+    }
     const duplicate = batch ? firstDuplicate(requests) : undefined;
     if (duplicate !== undefined) return fail(sink, 'DUPLICATE_REQUEST_ID', duplicate, `${JSON.stringify(duplicate)} appears twice in the batch`);
     if (!this.options.budget.fits(requests.length)) return fail(sink, 'REQUESTS_FULL', idOf(body));
@@ -89,7 +97,7 @@ export class LegacyEndpoint {
       return;
     }
     // The clients that send no MCP-Protocol-Version speak 2025-03-26, which has no priming events.
-    const opened = sessions.openStandalone(sessionId, sink, primesStreams(protocolVersion));
+    const opened = await sessions.openStandalone(sessionId, sink, primesStreams(protocolVersion));
     if (opened === 'conflict') fail(sink, 'STREAM_CONFLICT');
     else if (opened === 'full') fail(sink, 'STREAMS_FULL');
   }

@@ -14,12 +14,16 @@ import { shortId } from '../stores/short-id.js';
 export interface LiveSessionHost {
   readonly server: HostedServer;
   readonly handlerTimeoutMs: number;
+  /** How long a fresh connection may take to answer `initialize` (a child process may have to start first). */
+  readonly startTimeoutMs: number;
   readonly budget: RequestBudget;
   readonly now: () => number;
   /** Where resumable streams keep their events; undefined when resumption is off. */
   readonly events: EventStore | undefined;
   /** A server message tied to no request: it goes to the session's standalone stream, wherever that is. */
   unrelated(sessionId: string, message: OutboundMessage): void;
+  /** A client message this copy of the session cannot place (an answer to another copy's question): for the other tasks. */
+  elsewhere(sessionId: string, message: InboundMessage): void;
   error(error: Error, sessionId: string): void;
 }
 
@@ -67,6 +71,7 @@ export class LiveSession {
       },
       host.handlerTimeoutMs,
       host.budget,
+      session.logId,
     );
     return session;
   }
@@ -79,7 +84,7 @@ export class LiveSession {
    */
   static async rebuild(record: SessionRecord, host: LiveSessionHost): Promise<LiveSession> {
     const session = await LiveSession.open(record.id, record.protocolVersion, host);
-    const init = await session.request('initialize', record.initialize);
+    const init = await session.initialize(record.initialize);
     if (init.error !== undefined) {
       await session.close();
       throw new Error(`replayed initialize failed: ${JSON.stringify(init.error)}`);
@@ -89,9 +94,14 @@ export class LiveSession {
     return session;
   }
 
-  /** Sends a request of the gateway's own (replay, initialize) and resolves with the answer, or a timeout error. */
+  /** Sends a request of the gateway's own (a replay) and resolves with the answer, or a timeout error. */
   request(method: string, params: unknown): Promise<OutboundMessage> {
     return this.channel.call(method, params);
+  }
+
+  /** The first request of a connection: it may also wait for the server to start. */
+  initialize(params: unknown): Promise<OutboundMessage> {
+    return this.channel.call('initialize', params, this.host.startTimeoutMs);
   }
 
   /** Nothing in progress: the cache may close it without anyone noticing. */
@@ -176,9 +186,37 @@ export class LiveSession {
     this.openReplies.set(key, reply);
   }
 
+  /**
+   * A client's notification or answer. With a shared store the session may
+   * have a copy on several tasks: an answer goes to the copy whose server
+   * asked, a cancellation to the copy running the request, other
+   * notifications to every copy.
+   */
   private handOver(message: InboundMessage): void {
-    if (message.method !== undefined) this.channel.notify(message);
-    else this.channel.answer(message);
+    if (this.place(message)) return;
+    this.host.elsewhere(this.id, message);
+  }
+
+  /** A client message another task could not place: this copy takes it if it is the one it is for. */
+  fromElsewhere(message: InboundMessage): void {
+    this.place(message);
+  }
+
+  /** Hands the message to this copy's server if it is for it; true when nobody else needs it. */
+  private place(message: InboundMessage): boolean {
+    if (message.method === undefined) {
+      if (message.id === undefined || !this.channel.awaits(message.id)) return false;
+      this.channel.answer(message);
+      return true;
+    }
+    if (message.method === 'notifications/cancelled') {
+      const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (requestId === undefined || !this.channel.has(requestId)) return false;
+      this.channel.notify(message);
+      return true;
+    }
+    this.channel.notify(message);
+    return message.method === 'notifications/initialized';
   }
 }
 
@@ -200,12 +238,16 @@ class ReplyStreamLog implements StreamLog {
     return this.primes ? this.events.primeId(this.session.id, this.streamKey()) : undefined;
   }
 
-  append(data: string): string {
-    return this.events.append(this.session.id, this.streamKey(), data);
+  append(data: string, away: boolean): string {
+    return this.events.append(this.session.id, this.streamKey(), data, away);
   }
 
   finish(): void {
     if (this.key !== undefined) this.events.finish(this.session.id, this.key);
+  }
+
+  complete(): void {
+    if (this.key !== undefined) this.events.complete(this.session.id, this.key, true);
   }
 
   private streamKey(): string {

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { HostedServer } from '../hosting/hosted-server.js';
 import type { RequestBudget } from '../hosting/request-budget.js';
-import type { OutboundMessage } from '../protocol/json-rpc.js';
-import { RECONNECT_HINT_MS, type ReplySink } from '../reply/reply-sink.js';
+import type { InboundMessage, OutboundMessage } from '../protocol/json-rpc.js';
+import { type EventStream, RECONNECT_HINT_MS, type ReplySink } from '../reply/reply-sink.js';
 import type { EventStore } from '../stores/event-store.js';
 import { type ChangeOutcome, initializeParamsOf, type SessionRecord, type StateChange } from '../stores/session-record.js';
-import type { SessionStore } from '../stores/session-store.js';
+import type { RelayMessage, SessionRelay } from '../stores/session-relay.js';
+import { type SessionStore, StoreUnavailableError } from '../stores/session-store.js';
 import { shortId } from '../stores/short-id.js';
 import { HeldStream } from './held-stream.js';
 import { LiveSession, type LiveSessionHost } from './live-session.js';
@@ -18,6 +19,8 @@ export interface SessionManagerOptions {
   /** Undefined when resumption is off. */
   readonly events: EventStore | undefined;
   readonly streams: SessionStreams;
+  /** Other tasks serving the same sessions (a shared store); a lone task's relay tells nobody. */
+  readonly relay: SessionRelay;
   readonly budget: RequestBudget;
   readonly maxLiveServers: number;
   readonly liveServerIdleMs: number;
@@ -25,6 +28,8 @@ export interface SessionManagerOptions {
   /** `lazy`: a new session gets no live server until a request needs one. */
   readonly init: 'lazy' | 'eager';
   readonly handlerTimeoutMs: number;
+  /** How long a new connection may take to answer `initialize`. */
+  readonly startTimeoutMs: number;
   readonly error: (error: Error, sessionId: string) => void;
   /** @default Date.now */
   readonly now?: () => number;
@@ -58,6 +63,9 @@ export class SessionManager {
   private readonly sweeper: NodeJS.Timeout;
   private readonly streamToucher: NodeJS.Timeout;
   private readonly now: () => number;
+  /** Resumed reply streams whose reply runs on another task: its events arrive through the relay. */
+  private readonly listening = new Map<string, EventStream>();
+  private readonly unsubscribe: () => void;
   /** Live servers being opened for eager sessions: they hold a place under the cap before they are in `live`. */
   private opening = 0;
   /** The store's count as last read: `/healthz` shows it without waiting on the store. */
@@ -69,12 +77,15 @@ export class SessionManager {
     this.host = {
       server: options.server,
       handlerTimeoutMs: options.handlerTimeoutMs,
+      startTimeoutMs: options.startTimeoutMs,
       budget: options.budget,
       now: this.now,
       events: options.events,
       unrelated: (sessionId, message) => options.streams.deliver(sessionId, message),
+      elsewhere: (sessionId, message) => options.relay.publish({ kind: 'client', session: sessionId, message }),
       error: options.error,
     };
+    this.unsubscribe = options.relay.subscribe((message) => this.relayed(message));
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(options.liveServerIdleMs / 2, 50), 10_000));
     this.sweeper.unref();
     // An open standalone stream is a client still there: its session must not expire under it.
@@ -119,7 +130,7 @@ export class SessionManager {
   private async start(initializeParams: unknown, session: LiveSession | undefined): Promise<CreateOutcome> {
     // 128 bits from the CSPRNG: a session id is a bearer of the session (MCP security best practices).
     const id = session?.id ?? randomBytes(16).toString('base64url');
-    const response = session === undefined ? await this.initializeAnswer(initializeParams) : await session.request('initialize', initializeParams);
+    const response = session === undefined ? await this.initializeAnswer(initializeParams) : await session.initialize(initializeParams);
     const result = response.result as { protocolVersion?: unknown } | undefined;
     if (response.error !== undefined || typeof result?.protocolVersion !== 'string') {
       await session?.close();
@@ -169,7 +180,15 @@ export class SessionManager {
     const cached = this.live.get(id);
     if (cached !== undefined && !cached.isClosed) {
       cached.pin();
-      if (!(await this.options.store.touch(id))) {
+      let alive: boolean;
+      try {
+        alive = await this.options.store.touch(id);
+      } catch (error) {
+        // The shared store is away: a session live here keeps working on what this task knows.
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        alive = true;
+      }
+      if (!alive) {
         cached.unpin();
         this.forget(cached);
         return 'gone';
@@ -182,7 +201,6 @@ export class SessionManager {
     if (cached !== undefined) this.forget(cached);
     let pending = this.rebuilding.get(id);
     if (pending === undefined) {
-      if (!this.makeRoom()) return 'busy';
       pending = this.rebuild(id).finally(() => this.rebuilding.delete(id));
       this.rebuilding.set(id, pending);
     }
@@ -192,8 +210,16 @@ export class SessionManager {
   }
 
   /** Opens the session's standalone GET stream; it needs no live server (server messages reach it whenever one runs). */
-  openStandalone(id: string, sink: ReplySink, primes: boolean): OpenOutcome {
+  openStandalone(id: string, sink: ReplySink, primes: boolean): Promise<OpenOutcome> {
     return this.options.streams.open(id, sink, primes);
+  }
+
+  /**
+   * Client notifications and answers for a session with no live server here:
+   * no server is built for them; they go to the tasks that run one, if any.
+   */
+  sendAway(id: string, messages: readonly InboundMessage[]): void {
+    for (const message of messages) this.options.relay.publish({ kind: 'client', session: id, message });
   }
 
   /** Requests still being worked on by live servers, including those whose client went away. */
@@ -205,23 +231,35 @@ export class SessionManager {
 
   /**
    * Resumes a stream after `Last-Event-ID`, on whichever task: the standalone
-   * stream, a reply still in progress, or a finished one. What the session
-   * writes while the missed events are read back is held and passed on after
-   * them, so nothing falls between the two.
+   * stream, a reply still in progress here or on another task, or a finished
+   * one. What the session writes while the missed events are read back is
+   * held and passed on after them, so nothing falls between the two.
    */
   async resume(id: string, sink: ReplySink, lastEventId: string): Promise<ResumeOutcome> {
     const events = this.options.events;
     if (events === undefined) return 'unknown';
     const streamKey = lastEventId.slice(0, Math.max(lastEventId.lastIndexOf('.'), 0));
     const held = new HeldStream();
-    const standalone = this.options.streams.isStandalone(id, streamKey);
-    if (standalone && !this.options.streams.hold(id, streamKey, held)) return 'full';
-    const reply = standalone ? undefined : this.live.get(id)?.replyOf(streamKey);
-    reply?.attach(held);
+    const reply = this.live.get(id)?.replyOf(streamKey);
+    const listenKey = `${id}\n${streamKey}`;
+    // Listening starts before the read: an event kept meanwhile arrives one way or the other, never neither.
+    if (reply !== undefined) reply.attach(held);
+    else this.listening.set(listenKey, held);
+    const stopListening = (): void => {
+      if (this.listening.get(listenKey) === held) this.listening.delete(listenKey);
+    };
+    held.onClosed(stopListening);
     const replay = await events.replayAfter(id, lastEventId);
     if (replay.kind !== 'replay') {
       held.end();
       return replay.kind;
+    }
+    if (replay.standalone) {
+      stopListening();
+      if (!this.options.streams.adopt(id, streamKey, held)) {
+        held.end();
+        return 'full';
+      }
     }
     const stream = sink.stream();
     if (stream === undefined) {
@@ -229,12 +267,19 @@ export class SessionManager {
       return 'resumed';
     }
     for (const event of replay.events) stream.send(event.data, event.id);
-    if (standalone || reply !== undefined) {
-      held.release(stream, replay.events.at(-1)?.id ?? lastEventId);
-    } else {
-      // A finished stream: the client now has all of it.
+    if (replay.complete && reply === undefined) {
+      // A reply answered while its client was away: the client now has all of it.
+      stopListening();
       events.finish(id, streamKey);
       stream.end();
+      return 'resumed';
+    }
+    held.release(stream, replay.events.at(-1)?.id ?? lastEventId);
+    if (!replay.standalone && reply === undefined) {
+      // The reply runs on another task, which ends it through the relay; if that task is gone, the request is lost.
+      const timer = setTimeout(() => held.end(), this.options.handlerTimeoutMs);
+      timer.unref();
+      held.onClosed(() => clearTimeout(timer));
     }
     return 'resumed';
   }
@@ -263,6 +308,7 @@ export class SessionManager {
   }
 
   async close(): Promise<void> {
+    this.unsubscribe();
     clearInterval(this.sweeper);
     clearInterval(this.streamToucher);
     this.options.streams.endAll();
@@ -297,7 +343,7 @@ export class SessionManager {
       answer = (async () => {
         const probe = await LiveSession.open('initialize-probe', undefined, this.host);
         try {
-          return await probe.request('initialize', params);
+          return await probe.initialize(params);
         } finally {
           await probe.close();
         }
@@ -314,9 +360,12 @@ export class SessionManager {
     return answer;
   }
 
+  /** The record first: a session that does not exist is `gone` (404, initialize again), even when the cache is full. */
   private async rebuild(id: string): Promise<Acquired> {
     const record = await this.options.store.get(id);
     if (record === undefined) return 'gone';
+    // This rebuild already holds a place in `rebuilding`.
+    if (!this.makeRoom(1)) return 'busy';
     let session: LiveSession;
     try {
       session = await LiveSession.rebuild(record, this.host);
@@ -337,8 +386,8 @@ export class SessionManager {
    * recently used idle one goes, preferring one without an open standalone
    * stream. False when every live server is busy.
    */
-  private makeRoom(): boolean {
-    if (this.live.size + this.rebuilding.size + this.opening < this.options.maxLiveServers) return true;
+  private makeRoom(alreadyCounted = 0): boolean {
+    if (this.live.size + this.rebuilding.size + this.opening - alreadyCounted < this.options.maxLiveServers) return true;
     let fallback: LiveSession | undefined;
     for (const session of this.live.values()) {
       if (!session.idle) continue;
@@ -360,6 +409,21 @@ export class SessionManager {
   private forget(session: LiveSession): void {
     if (this.live.get(session.id) === session) this.live.delete(session.id);
     session.close().catch((error: unknown) => this.options.error(error as Error, session.id));
+  }
+
+  /** What another task relayed: events for streams held here, client messages for the live copy here. */
+  private relayed(message: RelayMessage): void {
+    switch (message.kind) {
+      case 'event':
+        if (!this.options.streams.relayed(message)) this.listening.get(`${message.session}\n${message.stream}`)?.send(message.data, message.id);
+        return;
+      case 'end':
+        this.listening.get(`${message.session}\n${message.stream}`)?.end();
+        return;
+      case 'client':
+        this.live.get(message.session)?.fromElsewhere(message.message as InboundMessage);
+        return;
+    }
   }
 
   private touchStreams(): void {

@@ -8,6 +8,7 @@ export const EMF = {
   namespace: 'McpFargate',
   serviceDimension: 'Service',
   methodDimension: 'McpMethod',
+  serverDimension: 'Server',
   liveSessions: 'LiveSessions',
   requests: 'Requests',
   errors: 'Errors',
@@ -18,6 +19,8 @@ export const EMF = {
 const MAX_SAMPLES = 100;
 
 interface MethodFigures {
+  readonly server: string;
+  readonly method: string;
   requests: number;
   errors: number;
   /** A uniform sample of this interval's latencies (reservoir sampling), enough for p99 per minute. */
@@ -49,11 +52,13 @@ export class EmfMetrics {
     this.timer.unref();
   }
 
-  record(method: string, latencyMs: number, error: boolean): void {
-    let figures = this.figures.get(method);
+  record(server: string, method: string, latencyMs: number, error: boolean): void {
+    // Both parts come from fixed lists (the configured servers, the spec's methods), never from request input.
+    const key = `${server}\n${method}`;
+    let figures = this.figures.get(key);
     if (figures === undefined) {
-      figures = { requests: 0, errors: 0, samples: [] };
-      this.figures.set(method, figures);
+      figures = { server, method, requests: 0, errors: 0, samples: [] };
+      this.figures.set(key, figures);
     }
     figures.requests += 1;
     if (error) figures.errors += 1;
@@ -70,14 +75,19 @@ export class EmfMetrics {
     const timestamp = Date.now();
     const service = this.options.service;
     let lines = '';
-    for (const [method, { requests, errors, samples }] of figures) {
+    for (const { server, method, requests, errors, samples } of figures.values()) {
       lines += `${JSON.stringify({
         _aws: {
           Timestamp: timestamp,
           CloudWatchMetrics: [
             {
               Namespace: EMF.namespace,
-              Dimensions: [[EMF.serviceDimension], [EMF.serviceDimension, EMF.methodDimension]],
+              Dimensions: [
+                [EMF.serviceDimension],
+                [EMF.serviceDimension, EMF.methodDimension],
+                [EMF.serviceDimension, EMF.serverDimension],
+                [EMF.serviceDimension, EMF.serverDimension, EMF.methodDimension],
+              ],
               Metrics: [
                 { Name: EMF.requests, Unit: 'Count' },
                 { Name: EMF.errors, Unit: 'Count' },
@@ -87,6 +97,7 @@ export class EmfMetrics {
           ],
         },
         [EMF.serviceDimension]: service,
+        [EMF.serverDimension]: server,
         [EMF.methodDimension]: method,
         [EMF.requests]: requests,
         [EMF.errors]: errors,

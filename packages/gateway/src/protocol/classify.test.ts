@@ -68,6 +68,15 @@ describe('InboundClassifier', () => {
     );
   });
 
+  it('GIVEN an envelope that claims a 2025 revision, matching its header THEN it decides as the SDK does (fast-check counterexample, seed -1979800977)', () => {
+    const input: InboundHttpRequest = {
+      httpMethod: 'POST',
+      protocolVersionHeader: '2025-11-25',
+      body: { jsonrpc: '2.0', id: 'a', method: 'tools/call', params: { _meta: { [PV]: '2025-11-25', [CC]: {} } } },
+    };
+    assert.deepEqual(decision(new InboundClassifier().classify(input)), decision(classifyInboundRequest(input)));
+  });
+
   it('takes the fast path for a plain modern request with a valid envelope', () => {
     const classifier = new InboundClassifier();
     const body = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { [PV]: '2026-07-28', [CI]: { name: 'c', version: '1' }, [CC]: {} } } };

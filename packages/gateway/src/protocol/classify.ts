@@ -53,6 +53,7 @@ export class InboundClassifier {
     if (
       message.id === undefined ||
       typeof revision !== 'string' ||
+      revision < MODERN_ERA_START ||
       revision !== header ||
       (request.mcpMethodHeader !== undefined && request.mcpMethodHeader !== message.method) ||
       !this.envelopeValid(revision, envelope)

@@ -3,12 +3,14 @@ import { type EventStream, RECONNECT_HINT_MS, type ReplySink } from './reply-sin
 
 /** A resumable stream's events: kept so a client that lost the stream can replay them with `Last-Event-ID`. */
 export interface StreamLog {
-  /** Records `data` as the stream's next event and returns its event id. */
-  append(data: string): string;
+  /** Records `data` as the stream's next event and returns its event id; `away`: the client is not on this stream now. */
+  append(data: string, away: boolean): string;
   /** The event id that primes the stream (replays everything after it); undefined where clients may not accept priming. */
   readonly primeId: string | undefined;
   /** The client has the whole stream: its events need not be kept. */
   finish(): void;
+  /** The stream has its last event but the client was away: a resume replays the rest and ends. */
+  complete(): void;
 }
 
 export interface ReplyOptions {
@@ -102,7 +104,7 @@ export class PostReply implements RpcSink {
   }
 
   private emit(json: string): void {
-    const id = this.log?.append(json);
+    const id = this.log?.append(json, this.stream === undefined);
     this.stream?.send(json, id);
   }
 
@@ -124,6 +126,7 @@ export class PostReply implements RpcSink {
     const stream = this.stream;
     // Delivered on an open stream, the events have reached the client and can go; a cut stream keeps them for a resume.
     if (stream?.open === true) this.log?.finish();
+    else this.log?.complete();
     stream?.end();
     this.options.onComplete(this);
   }

@@ -1,6 +1,14 @@
 /** What a resume with `Last-Event-ID` finds. */
 export type Replay =
-  | { readonly kind: 'replay'; readonly streamKey: string; readonly events: readonly { readonly id: string; readonly data: string }[] }
+  | {
+      readonly kind: 'replay';
+      readonly streamKey: string;
+      readonly events: readonly { readonly id: string; readonly data: string }[];
+      /** The stream has its last event (a reply answered while its client was away): the resume ends after these. */
+      readonly complete: boolean;
+      /** It is (or was) a standalone GET stream rather than a POST reply. */
+      readonly standalone: boolean;
+    }
   /** An id this session never issued, or of a stream no longer kept. */
   | { readonly kind: 'unknown' }
   /** Events after the id are gone: a replay would silently lose them. */
@@ -31,10 +39,26 @@ export interface EventStoreOptions {
  * stream of its own session.
  */
 export interface EventStore {
-  /** A key for a new stream of the session. */
+  /** A key for a new POST reply stream of the session. */
   openStream(sessionId: string): string;
-  /** Records `data` as the stream's next event and returns its event id (a stream has one writer at a time). */
-  append(sessionId: string, streamKey: string, data: string): string;
+  /**
+   * Records `data` as the next event of a POST reply stream, whose one writer
+   * is the task answering the request, and returns its event id at once.
+   * `announce`: the client is not on this task's stream, so once the event is
+   * kept it is relayed to whichever task resumed the stream.
+   */
+  append(sessionId: string, streamKey: string, data: string, announce?: boolean): string;
+  /** The reply has its last event, though its client may not (it was away): a resume replays the rest and ends. */
+  complete(sessionId: string, streamKey: string, announce?: boolean): void;
+  /** A new standalone GET stream for the session: from now on the session's standalone events go to it. */
+  openStandalone(sessionId: string): Promise<string>;
+  /**
+   * Records `data` as the next event of the session's standalone stream, which
+   * any task's copy of the session may write: resolves with the stream and
+   * the id once the event is kept, or undefined when the session never opened
+   * one.
+   */
+  appendStandalone(sessionId: string, data: string): Promise<{ readonly streamKey: string; readonly id: string } | undefined>;
   /** The id that primes a stream (a resume from it replays every event); the stream is known from now on. */
   primeId(sessionId: string, streamKey: string): string;
   /** The client has every event of the stream: none need be kept. */

@@ -14,11 +14,15 @@ interface StreamLog {
   nextNo: number;
   /** Every event numbered up to here is gone: a resume from before it would miss them. */
   droppedThrough: number;
+  /** The stream has its last event (a reply answered while its client was away). */
+  complete: boolean;
 }
 
 interface SessionLog {
-  /** Streams in the order they were opened; the oldest is forgotten first. */
+  /** Streams in the order they were opened; the oldest is forgotten first (never the standalone one). */
   readonly streams: Map<string, StreamLog>;
+  /** The key of the session's current standalone stream. */
+  standalone: string | undefined;
   bytes: number;
   nextSeq: number;
   lastUsedAt: number;
@@ -66,6 +70,24 @@ export class MemoryEventStore implements EventStore {
     return `${streamKey}.0`;
   }
 
+  async openStandalone(sessionId: string): Promise<string> {
+    const log = this.session(sessionId);
+    const key = this.openStream(sessionId);
+    this.stream(log, key);
+    log.standalone = key;
+    return key;
+  }
+
+  async appendStandalone(sessionId: string, data: string): Promise<{ streamKey: string; id: string } | undefined> {
+    const streamKey = this.live(sessionId)?.standalone;
+    return streamKey === undefined ? undefined : { streamKey, id: this.append(sessionId, streamKey, data) };
+  }
+
+  complete(sessionId: string, streamKey: string): void {
+    const stream = this.live(sessionId)?.streams.get(streamKey);
+    if (stream !== undefined) stream.complete = true;
+  }
+
   append(sessionId: string, streamKey: string, data: string): string {
     const log = this.session(sessionId);
     const stream = this.stream(log, streamKey);
@@ -108,7 +130,13 @@ export class MemoryEventStore implements EventStore {
     // The client has everything up to its id: those events need not be kept, and an older id is now a gap.
     while ((stream.events[0]?.no ?? Number.POSITIVE_INFINITY) <= eventNo) this.dropOldest(log, stream);
     stream.droppedThrough = Math.max(stream.droppedThrough, eventNo);
-    return { kind: 'replay', streamKey, events: stream.events.map((event) => ({ id: `${streamKey}.${event.no}`, data: event.data })) };
+    return {
+      kind: 'replay',
+      streamKey,
+      events: stream.events.map((event) => ({ id: `${streamKey}.${event.no}`, data: event.data })),
+      complete: stream.complete,
+      standalone: log.standalone === streamKey,
+    };
   }
 
   dropSession(sessionId: string): void {
@@ -139,7 +167,7 @@ export class MemoryEventStore implements EventStore {
   private session(sessionId: string): SessionLog {
     let log = this.live(sessionId);
     if (log === undefined) {
-      log = { streams: new Map(), bytes: 0, nextSeq: 1, lastUsedAt: this.now() };
+      log = { streams: new Map(), standalone: undefined, bytes: 0, nextSeq: 1, lastUsedAt: this.now() };
       this.sessions.set(sessionId, log);
     }
     log.lastUsedAt = this.now();
@@ -150,11 +178,14 @@ export class MemoryEventStore implements EventStore {
     let stream = log.streams.get(streamKey);
     if (stream === undefined) {
       if (log.streams.size >= STREAMS_PER_SESSION) {
-        const [oldestKey, oldest] = log.streams.entries().next().value as [string, StreamLog];
-        while (oldest.events.length > 0) this.dropOldest(log, oldest);
-        log.streams.delete(oldestKey);
+        for (const [oldestKey, oldest] of log.streams) {
+          if (oldestKey === log.standalone) continue;
+          while (oldest.events.length > 0) this.dropOldest(log, oldest);
+          log.streams.delete(oldestKey);
+          break;
+        }
       }
-      stream = { events: [], nextNo: 1, droppedThrough: 0 };
+      stream = { events: [], nextNo: 1, droppedThrough: 0, complete: false };
       log.streams.set(streamKey, stream);
     }
     return stream;

@@ -32,3 +32,8 @@ export interface SessionStore {
   count(): Promise<number>;
   close(): Promise<void>;
 }
+
+/** A store call that could not be made (a shared store away): the request that needed it gets 503 with `Retry-After`. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, configWarnings, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults and is frozen', () => {
     const config = loadConfig({});
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
-    assert.equal(config.mcpServer, undefined);
+    assert.deepEqual(config.servers, [{ name: 'default', isDefault: true, paths: ['/mcp'], source: { kind: 'demo' }, limits: {} }]);
     assert.equal(config.sessionStore, 'memory');
     assert.equal(config.keepAliveTimeoutMs, 125_000);
     assert.equal(config.headersTimeoutMs, 20_000);
@@ -62,4 +62,12 @@ describe('loadConfig', () => {
       );
     });
   }
+
+  it('warns about a variable that looks like one of its own, naming the one it probably meant', () => {
+    assert.deepEqual(configWarnings({ MCP_SERVR: './x.js', PATH: '/bin', HOME: '/root', MAX_SESION: '5', AWS_REGION: 'eu-west-1' }), [
+      'MCP_SERVR is not a variable the gateway reads; did you mean MCP_SERVER?',
+      'MAX_SESION is not a variable the gateway reads; did you mean MAX_SESSIONS?',
+    ]);
+    assert.deepEqual(configWarnings({ MCP_SERVER: './x.js', LOG_LEVEL: 'info' }), []);
+  });
 });

@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { ConfigError } from './config-error.js';
+import { type ServerSpec, serverSpecsOf } from './server-specs.js';
 import { createHash } from 'node:crypto';
 
 /**
@@ -11,10 +13,26 @@ export interface GatewayConfig {
   readonly port: number;
   /** @default '0.0.0.0' */
   readonly host: string;
-  /** Path of a module whose default export is an McpServer factory; `undefined` means the built-in demo. */
-  readonly mcpServer: string | undefined;
-  /** @default 'memory' */
-  readonly sessionStore: 'memory';
+  /** The hosted servers (MCP_SERVER, MCP_SERVER_COMMAND, MCP_SERVER_URL or MCP_SERVERS; the built-in demo when none). */
+  readonly servers: readonly ServerSpec[];
+  /** @default 8 (stdio children at once per hosted server: one per live legacy session, plus the 2026-07-28 pool) */
+  readonly maxChildren: number;
+  /** @default 60000 (60 s for a stdio child to start and answer initialize; npx may download it first) */
+  readonly childStartTimeoutMs: number;
+  /** @default 3000 (3 s from closing a child's stdin to SIGKILL, SIGTERM in between: a drain ends within ECS's 30 s stopTimeout) */
+  readonly childStopGraceMs: number;
+  /** @default 2 (connections that serve 2026-07-28 requests for a server that speaks only the 2025 era) */
+  readonly modernPoolSize: number;
+  /** `redis`: records, events and routing in a shared Redis/Valkey, so any task serves any session. @default 'memory' */
+  readonly sessionStore: 'memory' | 'redis';
+  /** `redis://` or `rediss://` URL of the shared store (SESSION_STORE=redis). */
+  readonly redisUrl: string | undefined;
+  /** The shared store is a cluster (ElastiCache Serverless for Valkey is). @default false */
+  readonly redisCluster: boolean;
+  /** @default 1000 (1 s for a store call before the request that needed it gets 503) */
+  readonly storeTimeoutMs: number;
+  /** `on`: `/healthz` answers 503 while the shared store is unreachable (off: it reports it and stays 200). @default false */
+  readonly healthRequiresStore: boolean;
   /** @default 'info' */
   readonly logLevel: LogLevel;
   /** @default 125000 (125 s: the ALB idle timeout of 120 s plus 5 s, so the ALB always closes first) */
@@ -82,22 +100,15 @@ export interface GatewayConfig {
   /** Extra header names whose values never reach the log (static API keys). */
   readonly secretHeaders: readonly string[];
   readonly version: string;
+  /** What looked wrong but did not stop the start (a misspelled variable), logged once the logger exists. */
+  readonly warnings: readonly string[];
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    readonly value: string,
-    readonly accepted: string,
-  ) {
-    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${accepted}`);
-  }
-}
+export { ConfigError };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -107,7 +118,21 @@ export const CONFIG_VARIABLES = {
   PORT: '8080',
   HOST: '0.0.0.0',
   MCP_SERVER: '',
+  MCP_SERVER_COMMAND: '',
+  MCP_SERVER_CWD: '',
+  MCP_SERVER_ENV: '',
+  MCP_SERVER_URL: '',
+  MCP_SERVER_HEADERS: '',
+  MCP_SERVERS: '',
+  MAX_CHILDREN: '8',
+  CHILD_START_TIMEOUT_MS: '60000',
+  CHILD_STOP_GRACE_MS: '3000',
+  MODERN_POOL_SIZE: '2',
   SESSION_STORE: 'memory',
+  REDIS_URL: '',
+  REDIS_CLUSTER: 'off',
+  STORE_TIMEOUT_MS: '1000',
+  HEALTH_REQUIRES_STORE: 'off',
   LOG_LEVEL: 'info',
   KEEP_ALIVE_TIMEOUT_MS: '125000',
   HEADERS_TIMEOUT_MS: '20000',
@@ -177,6 +202,27 @@ export function loadConfig(env: Env): GatewayConfig {
   if (requestTimeoutMs !== 0 && requestTimeoutMs < headersTimeoutMs) {
     throw new ConfigError('REQUEST_TIMEOUT_MS', String(requestTimeoutMs), `0 (off) or at least HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
   }
+  const sessionStore = oneOf('SESSION_STORE', ['memory', 'redis'] as const);
+  const redisUrl = read('REDIS_URL') === '' ? undefined : read('REDIS_URL');
+  if (sessionStore === 'redis' && redisUrl === undefined) throw new ConfigError('REDIS_URL', '', 'a redis:// or rediss:// URL when SESSION_STORE=redis');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s/]+/.test(redisUrl)) {
+    // The URL may carry a password: it is not echoed.
+    throw new ConfigError(
+      'REDIS_URL',
+      redisUrl.replace(/\/\/[^@/]*@/, '//***@'),
+      'a redis:// or rediss:// URL such as rediss://my-cache.serverless.euw1.cache.amazonaws.com:6379',
+    );
+  }
+  if (redisUrl !== undefined && sessionStore !== 'redis') throw new ConfigError('REDIS_URL', '(set)', 'to be set only with SESSION_STORE=redis');
+  const maxChildren = integer('MAX_CHILDREN', 1, 10_000);
+  const modernPoolSize = integer('MODERN_POOL_SIZE', 1, 1000);
+  if (maxChildren <= modernPoolSize) {
+    throw new ConfigError(
+      'MAX_CHILDREN',
+      String(maxChildren),
+      `more than MODERN_POOL_SIZE (${modernPoolSize}): a stdio server needs children for its sessions besides its 2026-07-28 pool`,
+    );
+  }
   const origins = list('ALLOWED_ORIGINS');
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
@@ -185,14 +231,21 @@ export function loadConfig(env: Env): GatewayConfig {
   }
   const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
   const port = integer('PORT', 0, 65_535);
-  const mcpServer = read('MCP_SERVER');
   const taskHeader = oneOf('TASK_HEADER', ['on', 'off']);
 
   return Object.freeze({
     port,
     host,
-    mcpServer: mcpServer === '' ? undefined : mcpServer,
-    sessionStore: oneOf('SESSION_STORE', ['memory'] as const),
+    servers: Object.freeze(serverSpecsOf(env)),
+    maxChildren,
+    childStartTimeoutMs: integer('CHILD_START_TIMEOUT_MS', 100, 3_600_000),
+    childStopGraceMs: integer('CHILD_STOP_GRACE_MS', 0, 600_000),
+    modernPoolSize,
+    sessionStore,
+    redisUrl,
+    redisCluster: oneOf('REDIS_CLUSTER', ['on', 'off'] as const) === 'on',
+    storeTimeoutMs: integer('STORE_TIMEOUT_MS', 50, 60_000),
+    healthRequiresStore: oneOf('HEALTH_REQUIRES_STORE', ['on', 'off'] as const) === 'on',
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS),
     keepAliveTimeoutMs,
     headersTimeoutMs,
@@ -227,10 +280,44 @@ export function loadConfig(env: Env): GatewayConfig {
     metricsService: read('METRICS_SERVICE'),
     metricsIntervalMs: integer('METRICS_INTERVAL_MS', 1000, 3_600_000),
     version: GATEWAY_VERSION,
+    warnings: Object.freeze(configWarnings(env)),
   });
 }
 
 export const GATEWAY_VERSION = '0.1.0';
+
+/**
+ * Warnings for variables that look like the gateway's own but are not (a typo
+ * such as MCP_SERVR would otherwise silently serve the demo), each with the
+ * variable it probably meant.
+ */
+export function configWarnings(env: Env): string[] {
+  const known = Object.keys(CONFIG_VARIABLES);
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (name in CONFIG_VARIABLES) continue;
+    let best: { name: string; distance: number } | undefined;
+    for (const candidate of known) {
+      const distance = editDistance(name, candidate);
+      if (distance <= Math.max(1, Math.floor(candidate.length / 6)) && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
+    }
+    if (best !== undefined) warnings.push(`${name} is not a variable the gateway reads; did you mean ${best.name}?`);
+  }
+  return warnings;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions to turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
 
 /**
  * An opaque, stable name for this process: a hash of the ECS task ARN when ECS

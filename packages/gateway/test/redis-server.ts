@@ -1,0 +1,116 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './harness.js';
+
+const run = promisify(execFile);
+
+/** A real redis-server (Debian's package; `.ci/run` installs it), single node or a local 3-node cluster, on loopback. */
+export interface TestRedis {
+  /** What REDIS_URL is set to. */
+  readonly url: string;
+  readonly cluster: boolean;
+  readonly ports: readonly number[];
+  /** Stops every node (the data is kept on disk only for a restart of this same set). */
+  stop(): Promise<void>;
+  /** Starts the stopped nodes again on the same ports. */
+  start(): Promise<void>;
+  /** Runs redis-cli against the first node. */
+  cli(...args: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping']);
+      if (stdout.trim() === 'PONG') return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function startRedis(options: { cluster?: boolean } = {}): Promise<TestRedis> {
+  const cluster = options.cluster === true;
+  const dir = await mkdtemp(join(tmpdir(), 'redis-'));
+  const ports = await Promise.all((cluster ? [1, 2, 3] : [1]).map(() => freePort()));
+  let children: ChildProcess[] = [];
+  const launch = async (): Promise<void> => {
+    children = ports.map((port) =>
+      spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dbfilename',
+          `dump-${port}.rdb`,
+          ...(cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'] : []),
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
+    await Promise.all(ports.map(waitForPort));
+  };
+  await launch();
+  if (cluster) {
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { stdout } = await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info']);
+      if (stdout.includes('cluster_state:ok')) break;
+      if (Date.now() > deadline) throw new Error(`the cluster did not form: ${stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }),
+    );
+  };
+  return {
+    url: `redis://127.0.0.1:${ports[0]}`,
+    cluster,
+    ports,
+    stop,
+    start: launch,
+    async cli(...args) {
+      const { stdout } = await run('redis-cli', ['-p', String(ports[0]), ...(cluster ? ['-c'] : []), ...args]);
+      return stdout;
+    },
+    async close() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls of each command the server ran so far (INFO commandstats), summed over the nodes. */
+export async function commandCalls(redis: TestRedis): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const port of redis.ports) {
+    const { stdout } = await run('redis-cli', ['-p', String(port), 'info', 'commandstats']);
+    for (const [, command, count] of stdout.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
+      calls.set(command as string, (calls.get(command as string) ?? 0) + Number(count));
+    }
+  }
+  return calls;
+}
