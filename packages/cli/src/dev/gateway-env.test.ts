@@ -9,11 +9,21 @@ describe('localGateway: the container environment, on this machine', () => {
     assert.equal(env.SESSION_STORE, 'memory');
   });
 
-  test('GIVEN a stdio command THEN MCP_SERVER_COMMAND, MCP_SERVER_CWD and MCP_SERVER_ENV carry it, paths mapped', () => {
-    const { env } = localGateway({ server: { command: '/app/server/.venv/bin/py-tools --stdio', cwd: '/app/server', env: { MODE: 'x' } } }, '/p', {});
+  test('GIVEN a stdio command THEN MCP_SERVER_COMMAND and MCP_SERVER_CWD, paths mapped, and MCP_SERVER_ENV names what it may see', () => {
+    const { env } = localGateway(
+      { server: { command: '/app/server/.venv/bin/py-tools --stdio', cwd: '/app/server', passEnv: ['GITHUB_TOKEN', 'MODE'] } },
+      '/p',
+      {},
+    );
     assert.equal(env.MCP_SERVER_COMMAND, '/p/.venv/bin/py-tools --stdio');
     assert.equal(env.MCP_SERVER_CWD, '/p');
-    assert.equal(env.MCP_SERVER_ENV, '{"MODE":"x"}');
+    assert.equal(env.MCP_SERVER_ENV, 'GITHUB_TOKEN,MODE');
+  });
+
+  test('GIVEN a stdio command with values of its own THEN it is the default entry of MCP_SERVERS (MCP_SERVER_COMMAND carries no values)', () => {
+    const { env } = localGateway({ server: { command: 'node /app/server/x.js', cwd: '/app/server', env: { MODE: 'x' } } }, '/p', {});
+    assert.equal(env.MCP_SERVER_COMMAND, undefined);
+    assert.deepEqual(JSON.parse(env.MCP_SERVERS ?? ''), { server: { command: 'node /p/x.js', cwd: '/p', env: { MODE: 'x' }, default: true } });
   });
 
   test('GIVEN an upstream URL THEN MCP_SERVER_URL and MCP_SERVER_HEADERS', () => {

@@ -67,9 +67,14 @@ export function localGateway(raw: RawConfig, projectDir: string, hostEnv: NodeJS
 function serverEnv(server: ServerSection, local: (path: string) => string, notes: string[]): Record<string, string> {
   if ('module' in server) return { MCP_SERVER: local(server.module) };
   if ('command' in server) {
+    // MCP_SERVER_COMMAND carries no values for the child, only names of the gateway's variables it may see
+    // (MCP_SERVER_ENV); a command with values of its own goes as the one, default, entry of MCP_SERVERS.
+    if (server.env !== undefined && Object.keys(server.env).length > 0) {
+      return { MCP_SERVERS: JSON.stringify({ server: { ...localServer(server, local, notes), default: true } }) };
+    }
     const env: Record<string, string> = { MCP_SERVER_COMMAND: local(server.command) };
     if (server.cwd !== undefined) env.MCP_SERVER_CWD = local(server.cwd);
-    if (server.env !== undefined) env.MCP_SERVER_ENV = JSON.stringify(server.env);
+    if (server.passEnv !== undefined && server.passEnv.length > 0) env.MCP_SERVER_ENV = server.passEnv.join(',');
     return env;
   }
   if ('url' in server) {
