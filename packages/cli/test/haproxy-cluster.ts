@@ -1,13 +1,44 @@
 // Several gateway processes behind a real HAProxy: the stand-in for the ALB (round robin, health checks on /healthz,
 // an idle timeout, cookie stickiness or none). `gatewayEnv` selects the gateways' session store, so the shared-store
 // variants run through the same harness.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { freePort, type GatewayProcess, startGateway, tempDir, waitFor200 } from './helpers.js';
 
+const run = promisify(execFile);
+
 export const HAPROXY = '/usr/sbin/haproxy';
+
+/** A real redis-server on loopback, nothing kept on disk: the shared session store the gateways of a cluster use. */
+export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const pong = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping']).then(
+      ({ stdout }) => stdout.trim() === 'PONG',
+      () => false,
+    );
+    if (pong) break;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server on ${port} did not answer (apt-get install redis-server; .ci/run installs it)`);
+    }
+    await sleep(50);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
 
 export interface ClusterOptions {
   readonly gateways: number;

@@ -1,10 +1,10 @@
 // verify through a real HAProxy in front of gateway processes: what it reports about session continuity with and
-// without stickiness, and an idle timeout that cuts streams when the heartbeat is off. The shared-store variants
-// (sessions surviving a hop without cookies) use the same harness with the redis store's gatewayEnv.
+// without stickiness and with the memory and the shared (redis) session store, and an idle timeout that cuts streams
+// when the heartbeat is off.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { VerifyReport } from '../src/verify/report.js';
-import { startCluster } from './haproxy-cluster.js';
+import { startCluster, startRedis } from './haproxy-cluster.js';
 import { cli } from './helpers.js';
 
 /** The proxy's idle timeout (2 s) sits between the keep-alive probe (1 s) and the idle stream (3 s), as the ALB's 120 s does between 115 and 130. */
@@ -85,5 +85,29 @@ describe('verify behind HAProxy', () => {
       ['sse-idle'],
     );
     assert.match(line(report, 'sse-idle')?.detail ?? '', /the stream was closed after 2\.\d s, before 3 s \(0 heartbeats received\)/);
+  });
+
+  test('GIVEN two gateways sharing a redis session store and no stickiness THEN every session survives every hop, with and without cookies, and it exits 0', async () => {
+    const redis = await startRedis();
+    try {
+      const { code, report, raw } = await verifyThrough({
+        gateways: 2,
+        stickiness: 'off',
+        idleTimeoutMs: PROXY_IDLE_MS,
+        gatewayEnv: { SSE_HEARTBEAT_MS: '300', SESSION_STORE: 'redis', REDIS_URL: redis.url },
+      });
+      for (const id of ['continuity-cookies', 'continuity-no-cookies']) {
+        assert.equal(line(report, id)?.status, 'pass', raw);
+        assert.match(line(report, id)?.detail ?? '', /20\/20 requests kept the session; 2 tasks answered/);
+      }
+      assert.deepEqual(
+        report.checks.filter((c) => c.status === 'fail' || c.status === 'warn'),
+        [],
+        raw,
+      );
+      assert.equal(code, 0);
+    } finally {
+      await redis.stop();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { VerifyReport } from '../src/verify/report.js';
 import { CLI_MAIN, cli, freePort, type GatewayProcess, startGateway, tempDir } from './helpers.js';
@@ -206,6 +207,25 @@ describe('verify with auth (the gateway’s AUTH_MODE)', () => {
         [],
       );
       assert.equal(statusOf(report, 'auth'), 'pass');
+      assert.equal(run.code, 0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe('verify against a gateway hosting a stdio server', () => {
+  test('GIVEN MCP_SERVER_COMMAND running an SDK v1 stdio server THEN every required check passes and --call reaches the child', async () => {
+    const fixture = fileURLToPath(new URL('../../test/fixtures/stdio-server.js', import.meta.url));
+    const gateway = await startGateway({ SSE_HEARTBEAT_MS: '200', MCP_SERVER_COMMAND: `${process.execPath} ${fixture}` });
+    try {
+      const run = await cli(['verify', gateway.url, ...QUICK, '--call', 'shout', '--args', '{"text":"hi"}', '--json']);
+      const report = JSON.parse(run.out) as VerifyReport;
+      assert.deepEqual(
+        report.checks.filter((c) => c.status === 'fail'),
+        [],
+      );
+      assert.match(report.checks.find((c) => c.id === 'call')?.detail ?? '', /returned "HI"/);
       assert.equal(run.code, 0);
     } finally {
       await gateway.stop();
