@@ -152,12 +152,25 @@ const SCALING = z
     whenParsed('minTasks', 'desiredTasks', 'maxTasks'),
   );
 
+/** Variables the stack sets itself, and what a config sets instead (the construct's own message names its props). */
+const RESERVED_IN_CONFIG: Record<string, string> = {
+  PORT: 'the gateway listens on 8080 in the task, where the target group sends traffic; remove it',
+  HOST: 'the gateway listens on every interface of the task; remove it',
+  SESSION_STORE: 'use the sessionStore field',
+  METRICS: 'the stack turns the gateway metrics on; remove it',
+  METRICS_SERVICE: 'the metrics carry serviceName; remove it',
+};
+
 const ENVIRONMENT = z
   .record(z.string(), z.string())
   .describe('plain environment variables for the container; never credentials (use secrets)')
   .superRefine(
     rule((environment, report) => {
-      for (const [name, value] of Object.entries(environment)) report(() => validatePlainEnvironment('environment', name, value));
+      for (const [name, value] of Object.entries(environment)) {
+        const reserved = RESERVED_IN_CONFIG[name];
+        if (reserved !== undefined) report(() => fail('MCPF_CDK_ENV_RESERVED', `environment.${name} is set for you: ${reserved}`));
+        else report(() => validatePlainEnvironment('environment', name, value));
+      }
     }),
   );
 
@@ -774,7 +787,18 @@ export function loadDeploymentConfig(path: string): DeploymentConfig {
 export function parseDeploymentConfig(json: unknown, source = 'mcp-fargate.config.json'): DeploymentConfig {
   const result = DEPLOYMENT_CONFIG.safeParse(json, { reportInput: true });
   if (result.success) return deepFreeze(result.data);
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, []));
+  // A misspelled section name (`loadBalancr`) leaves the real section to its defaults, whose own rules then fail:
+  // report the misspelling first, and not the consequences of a section the user did write.
+  const misspelled = new Set(
+    result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' && issue.path.length === 0
+        ? issue.keys.map((key) => closest(key, knownFields([], json))).filter((field) => field !== undefined && !(field in (json as object)))
+        : [],
+    ),
+  );
+  const issues = result.error.issues.filter((issue) => !misspelled.has(String(issue.path[0])));
+  const ordered = [...issues.filter((i) => i.code === 'unrecognized_keys'), ...issues.filter((i) => i.code !== 'unrecognized_keys')];
+  const problems = ordered.flatMap((issue) => describeIssue(issue, []));
   const first = problems[0] ?? { code: 'MCPF_CDK_CONFIG_INVALID', message: 'is not valid' };
   const lines = problems.map((p) => `  - ${source}: ${p.message}`).join('\n');
   throw new McpFargateError(first.code, problems.length === 1 ? `${source}: ${first.message}` : `${source} has ${problems.length} problems:\n${lines}`);

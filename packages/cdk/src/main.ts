@@ -6,15 +6,48 @@ import { createMcpFargateApp, synthesizeMcpFargateApp } from './app.js';
 import { loadDeploymentConfig } from './deployment-config.js';
 import { McpFargateError } from './errors.js';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string', default: process.env.MCP_FARGATE_CONFIG ?? 'mcp-fargate.config.json' },
-    output: { type: 'string', short: 'o' },
-  },
-});
+const USAGE = `Usage: node packages/cdk/dist/src/main.js [--config <file>] [--output <dir>]
+
+Synthesizes the mcp-fargate stacks for a deployment config: the app of a cdk.json for the CDK CLI, or standalone.
+  --config <file>     the deployment config (default: $MCP_FARGATE_CONFIG, else ./mcp-fargate.config.json); given
+                      twice, the last one wins, so \`npm run synth -- --config my.json\` synthesizes my.json
+  --output, -o <dir>  where the cloud assembly goes (default: $CDK_OUTDIR, else a temporary directory)
+  --help, -h          this text
+`;
+
+let values: { config: string; output?: string | undefined; help?: boolean | undefined };
+try {
+  ({ values } = parseArgs({
+    options: {
+      config: { type: 'string', default: process.env.MCP_FARGATE_CONFIG ?? 'mcp-fargate.config.json' },
+      output: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (error) {
+  // A mistyped flag is a usage problem, not a crash: say which and show the usage.
+  process.stderr.write(`mcp-fargate synth: ${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help === true) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 try {
   const config = loadDeploymentConfig(values.config);
+  if (
+    config.region === undefined &&
+    process.env.CDK_DEFAULT_REGION === undefined &&
+    process.env.AWS_REGION === undefined &&
+    process.env.AWS_DEFAULT_REGION === undefined
+  ) {
+    // Named here because only the entry point knows which file it read.
+    throw new McpFargateError(
+      'MCPF_CDK_REGION_REQUIRED',
+      `${values.config}: region is required: add "region" to the file, or run with AWS_REGION set (ALB access logs are granted to the region's Elastic Load Balancing account)`,
+    );
+  }
   const { app, serviceStack } = createMcpFargateApp(config, {
     outdir: values.output,
     autoSynth: false, // synthesized below, once
@@ -35,7 +68,7 @@ try {
       // Standalone, nobody performs the lookups: the assembly holds placeholder values and is not valid.
       console.error(
         `mcp-fargate synth failed: ${pending}; the templates hold placeholder values until they are answered. ` +
-          'Synthesize through the CDK CLI (`npx aws-cdk synth` next to a cdk.json such as examples/cdk.json), which ' +
+          'Synthesize through the CDK CLI (`npx cdk synth` next to a cdk.json such as examples/cdk.json), which ' +
           'performs the lookups with your AWS credentials and records them in cdk.context.json.',
       );
       process.exitCode = 1;
@@ -51,7 +84,7 @@ try {
     if (pending.length > 0) {
       console.error(
         `note: context lookups pending (${pending.join(', ')}): the templates hold placeholder values for them; ` +
-          'deploy through the CDK CLI (`npx aws-cdk deploy` next to a cdk.json such as examples/cdk.json), which performs the lookups first.',
+          'deploy through the CDK CLI (`npx cdk deploy` next to a cdk.json such as examples/cdk.json), which performs the lookups first.',
       );
     }
   }
