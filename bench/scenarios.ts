@@ -15,8 +15,10 @@ import {
 import { checkToolCall, openLegacySession } from './lib/mcp-probe.js';
 import type { TargetProcess } from './lib/target-process.js';
 
-export type TargetName = 'plain-echo' | 'gateway' | 'sdk-v2-handler' | 'sdk-v1-express';
-export const TARGETS: TargetName[] = ['plain-echo', 'gateway', 'sdk-v2-handler', 'sdk-v1-express'];
+/** Every target script in bench/targets (but plain-healthz, which only the start-time figure spawns). */
+export type TargetName = 'plain-echo' | 'gateway' | 'sdk-v2-handler' | 'sdk-v1-express' | 'supergateway' | 'mcp-proxy' | 'everything-http';
+/** The targets --targets selects from (everything-http is the upstream figure's own and always runs with it). */
+export const TARGETS: TargetName[] = ['plain-echo', 'gateway', 'sdk-v2-handler', 'sdk-v1-express', 'supergateway', 'mcp-proxy'];
 export const CEILING: TargetName = 'plain-echo';
 
 export interface CallScenario {
@@ -86,6 +88,11 @@ export interface Prepared {
   target: TargetProcess;
   requests: LoadRequest[];
   uniqueIds: boolean;
+  /**
+   * Sessions the connections are spread over (LoadSpec.sessionIds).
+   * @default - the session in the requests' headers, if any
+   */
+  sessionIds?: string[];
 }
 
 /** A run bounded in time; the hard cap 30 s past the duration keeps a stalled server from hanging the benchmark. */
@@ -98,5 +105,6 @@ export function timedLoad(prepared: Prepared, timing: { connections: number; war
     maxSec: timing.durationSec + 30,
     requests: prepared.requests,
     idReplacement: prepared.uniqueIds,
+    ...(prepared.sessionIds === undefined ? {} : { sessionIds: prepared.sessionIds }),
   };
 }
