@@ -5,7 +5,7 @@ import { runLoad } from './lib/load-generator.js';
 import type { LoadResult, LoadSpec } from './lib/load-spec.js';
 import { coresBusy, type CpuTicks, machineTicks, waitForQuiet } from './lib/machine-cpu.js';
 import { TargetProcess } from './lib/target-process.js';
-import { type Prepared, type TargetName, timedLoad } from './scenarios.js';
+import { CALL_SCENARIOS, CEILING, type Prepared, type TargetName, timedLoad } from './scenarios.js';
 
 /** Progress goes to stderr so stdout holds only the report. */
 export function log(message: string): void {
@@ -128,6 +128,34 @@ export class Harness {
       this.warnings.push(`${label}: other processes used ${(otherCpu * 100).toFixed(0)}% of a core during the run: figures are skewed`);
     }
     return { result, serverCpuShare, treeCpuShare, alongsideCpuShares, otherCpu };
+  }
+
+  /** plain-echo started and its request verified: the ceiling a figure pairs its rows with. The caller stops it. */
+  async startCeiling(): Promise<Prepared> {
+    const target = await this.startTarget(CEILING);
+    try {
+      const scenario = CALL_SCENARIOS.find((candidate) => candidate.target === CEILING);
+      if (scenario === undefined) throw new Error('no plain-echo scenario');
+      return { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
+    } catch (error) {
+      await target.stop();
+      throw error;
+    }
+  }
+
+  /**
+   * plain-echo right after a row, same connections and duration: the row's ceiling. The VM's speed drifts by tens of
+   * percent over minutes with nothing visible on this machine, so each row gets its own. plain-echo stays up between
+   * rows, so it needs little warm-up.
+   */
+  async ceilingAfter(plain: Prepared, rowLabel: string): Promise<LoadResult> {
+    const { options } = this;
+    const label = `plain-echo @${options.connections} paired with ${rowLabel}`;
+    const timing = { connections: options.connections, warmupSec: Math.min(options.warmupSec, 1), durationSec: options.durationSec };
+    const { result } = await this.measure(plain.target, timedLoad(plain, timing), label);
+    this.flagBadResponses(label, result);
+    log(`${label}: ${Math.round(result.okPerSec)} req/s`);
+    return result;
   }
 
   /**

@@ -39,10 +39,7 @@ export async function toolCallFigures(
   let plain: Prepared | undefined;
   let plainError = '';
   try {
-    const target = await harness.startTarget(CEILING);
-    const scenario = CALL_SCENARIOS.find((candidate) => candidate.target === CEILING);
-    if (scenario === undefined) throw new Error('no plain-echo scenario');
-    plain = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
+    plain = await harness.startCeiling();
   } catch (error) {
     plainError = `plain-echo: ${errorText(error)}`;
     log(plainError);
@@ -71,15 +68,7 @@ export async function toolCallFigures(
           const record: CallRecord = { target: name, mode: scenario.mode, connections: options.connections, result, serverCpuShare, otherCpu };
           throughput.push(record);
           log(`${label}: ${fmtInt(result.okPerSec)} req/s, p50 ${fmtMs(result.latencyMs.p50)} ms, non-2xx ${result.non2xx}`);
-          if (plain !== undefined && target !== plain.target) {
-            const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
-            // plain-echo stays up between rows, so it needs little warm-up.
-            const pairedTiming = { connections: options.connections, warmupSec: Math.min(options.warmupSec, 1), durationSec: options.durationSec };
-            const paired = await harness.measure(plain.target, timedLoad(plain, pairedTiming), ceilingLabel);
-            harness.flagBadResponses(ceilingLabel, paired.result);
-            record.pairedCeiling = paired.result;
-            log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
-          }
+          if (plain !== undefined && target !== plain.target) record.pairedCeiling = await harness.ceilingAfter(plain, `${name} ${scenario.mode}`);
         } catch (error) {
           throughput.push({ target: name, mode: scenario.mode, connections: options.connections, error: errorText(error) });
         }

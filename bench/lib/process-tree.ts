@@ -6,7 +6,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 export interface TreeUsage {
   /** Processes in the tree, the root included. */
   processes: number;
-  /** User + system CPU time of the live processes of the tree, in milliseconds. */
+  /**
+   * User + system CPU time of the tree's processes and of the descendants they have reaped, in milliseconds: a child
+   * that exits moves its time into its parent's cutime/cstime, so the sum stays whole while children come and go.
+   */
   cpuMs: number;
   /** Sum of the processes' resident sets: pages shared between them (the node binary, libraries) count once per process. */
   rssBytes: number;
@@ -39,6 +42,8 @@ interface Stat {
   ppid: number;
   /** utime + stime, clock ticks. */
   ticks: number;
+  /** cutime + cstime: the reaped children's, clock ticks. */
+  childTicks: number;
   rssPages: number;
 }
 
@@ -51,9 +56,9 @@ function readStat(pid: number): Stat | undefined {
     return undefined;
   }
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // proc(5): field 4 is ppid, 14 utime, 15 stime, 24 rss; `fields` starts at field 3 (state).
+  // proc(5): field 4 is ppid, 14 utime, 15 stime, 16 cutime, 17 cstime, 24 rss; `fields` starts at field 3 (state).
   const field = (n: number): number => Number(fields[n - 3]);
-  return { pid, ppid: field(4), ticks: field(14) + field(15), rssPages: field(24) };
+  return { pid, ppid: field(4), ticks: field(14) + field(15), childTicks: field(16) + field(17), rssPages: field(24) };
 }
 
 function readPssBytes(pid: number): number {
@@ -94,9 +99,9 @@ export function descendants(root: number): number[] {
 }
 
 /**
- * CPU and memory of `root` and its live descendants. A child that exited takes its CPU time out of the sum (the
- * kernel credits it to its parent only once reaped, as cutime), so read CPU over windows in which children live on.
- * `withPss` reads smaps_rollup of each process (slower: for memory figures, not per load run).
+ * CPU and memory of `root` and its live descendants. A child between its exit and its parent's wait is missing from
+ * the CPU sum for that moment; an orphan re-parented away from the tree is missing for good. `withPss` reads
+ * smaps_rollup of each process (slower: for memory figures, not per load run).
  */
 export function treeUsage(root: number, withPss = false): TreeUsage {
   const { tickMs, pageBytes } = procUnits();
@@ -105,7 +110,7 @@ export function treeUsage(root: number, withPss = false): TreeUsage {
   let rssPages = 0;
   let pssBytes = withPss ? 0 : Number.NaN;
   for (const stat of tree) {
-    ticks += stat.ticks;
+    ticks += stat.ticks + stat.childTicks;
     rssPages += stat.rssPages;
     if (withPss) pssBytes += readPssBytes(stat.pid);
   }
