@@ -118,10 +118,14 @@ export class Harness {
       const window = endAt - start.at;
       serverCpuShare = (cpuEnd - start.cpu) / window;
       const trees = treesEnd.map((end, index) => (end - (treesStart[index] ?? Number.NaN)) / window);
-      treeCpuShare = trees[0] ?? Number.NaN;
+      // Less than the server process alone: descendants died unreaped by the tree (orphans re-parented away, as when a
+      // process group is killed at once) and took their time with them. Unknown, then.
+      treeCpuShare = (trees[0] ?? Number.NaN) < serverCpuShare - 0.02 ? Number.NaN : (trees[0] ?? Number.NaN);
       alongsideCpuShares = trees.slice(1);
-      // Without /proc the tree figures are NaN: fall back to the server process alone.
-      const underTest = trees.every(Number.isFinite) ? trees.reduce((sum, share) => sum + share, 0) : serverCpuShare;
+      // Without /proc (or with a tree that lost time) count the server process alone.
+      const underTest = [treeCpuShare, ...alongsideCpuShares].every(Number.isFinite)
+        ? [treeCpuShare, ...alongsideCpuShares].reduce((sum, share) => sum + share, 0)
+        : serverCpuShare;
       otherCpu = Math.max(0, coresBusy(ticksStart, ticksEnd) - underTest - result.loadCpuShare);
     }
     if (otherCpu > 0.15) {
