@@ -1,7 +1,7 @@
 // The gateway's goals, judged against each run's figures in the last table of the report. bench/README.md
 // states the same goals for readers; change both together.
 import { fmtFactor, fmtInt, fmtMs, fmtShare } from './lib/text-table.js';
-import { ceilingOf, type FigureRecords, type GoalRecord } from './records.js';
+import { type BridgeCallRecord, ceilingOf, type FigureRecords, type GoalRecord } from './records.js';
 import type { TargetName } from './scenarios.js';
 
 type Goal = {
@@ -41,6 +41,32 @@ function startMs(records: FigureRecords): number | undefined {
   return records.starts.find((record) => record.process.startsWith('gateway'))?.medianMs;
 }
 
+/** A row's req/s as a share of its paired plain-echo run: the VM's drift between rows cancels out of ratios of rows. */
+function ceilingShare(row: { result?: { okPerSec: number }; pairedCeiling?: { okPerSec: number } } | undefined): number | undefined {
+  if (row?.result === undefined || row.pairedCeiling === undefined) return undefined;
+  return row.result.okPerSec / row.pairedCeiling.okPerSec;
+}
+
+/** The gateway's stdio bridge over the faster of supergateway and mcp-proxy, in the same mode (each by its paired ceiling). */
+const overFasterPeer =
+  (mode: string) =>
+  (records: FigureRecords): number | undefined => {
+    const share = (bridge: BridgeCallRecord['bridge']) => ceilingShare(records.stdio.find((row) => row.bridge === bridge && row.mode === mode));
+    const gateway = share('gateway');
+    const peers = [share('supergateway'), share('mcp-proxy')].filter((value): value is number => value !== undefined && value > 0);
+    return gateway === undefined || peers.length === 0 ? undefined : gateway / Math.max(...peers);
+  };
+
+function upstreamShareOfDirect(records: FigureRecords): number | undefined {
+  const through = ceilingShare(records.upstream.find((row) => row.route === 'gateway'));
+  const direct = ceilingShare(records.upstream.find((row) => row.route === 'direct'));
+  return through === undefined || direct === undefined ? undefined : through / direct;
+}
+
+function upstreamAddedP50(records: FigureRecords): number | undefined {
+  return records.upstreamLatency[0]?.addedP50;
+}
+
 const ms = (digits: number) => (value: number) => `${fmtMs(value, digits)} ms`;
 const bytes = (value: number) => `${fmtInt(value)} B`;
 
@@ -52,6 +78,10 @@ const GOALS: readonly Goal[] = [
   { goal: 'gateway heap per idle session <= 2 KB', figure: heapPerIdleSession, shown: bytes, atMost: 2048 },
   { goal: 'gateway inits/s >= 10x sdk-v1-express', figure: initsOverV1, shown: fmtFactor, atLeast: 10 },
   { goal: 'gateway start to /healthz 200 <= 300 ms', figure: startMs, shown: ms(1), atMost: 300 },
+  { goal: 'stdio legacy-session: gateway >= 2x the faster peer', figure: overFasterPeer('legacy-session'), shown: fmtFactor, atLeast: 2 },
+  { goal: 'stdio modern: gateway >= 2x the faster peer', figure: overFasterPeer('modern'), shown: fmtFactor, atLeast: 2 },
+  { goal: 'upstream: through the gateway >= 90% of direct', figure: upstreamShareOfDirect, shown: fmtShare, atLeast: 0.9 },
+  { goal: 'upstream: gateway added p50 @1 <= 0.3 ms', figure: upstreamAddedP50, shown: ms(3), atMost: 0.3 },
 ];
 
 export function judgeGoals(records: FigureRecords): GoalRecord[] {

@@ -1,6 +1,6 @@
 // The load generator process (pinned to the load core by the runner). Receives one LoadSpec over
 // IPC, runs autocannon (warm-up, then the measured run), answers with a LoadResult and exits.
-import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import autocannon, { type AutocannonOptions, type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { LatencySamples } from './lib/latency-samples.js';
 import type { LoadRequest, LoadResult, LoadSpec, WorkerMessage } from './lib/load-spec.js';
 
@@ -45,8 +45,20 @@ interface RunOutcome {
   counters: Counters;
 }
 
+/** Gives each connection its session from `sessionIds`, in turn (autocannon deep-copies the requests per connection). */
+function sessionSpreader(spec: LoadSpec, counters: Counters): AutocannonOptions['setupClient'] {
+  const ids = spec.sessionIds;
+  if (ids === undefined || ids.length === 0) return undefined;
+  let next = 0;
+  return (client) => {
+    const sessionId = ids[next++ % ids.length] as string;
+    client.setRequests(spec.requests.map((request) => toAutocannon({ ...request, headers: { ...request.headers, 'mcp-session-id': sessionId } }, counters)));
+  };
+}
+
 function runOnce(spec: LoadSpec, bound: { durationSec: number } | { amount: number }): Promise<RunOutcome> {
   const counters: Counters = { sessions: 0 };
+  const setupClient = sessionSpreader(spec, counters);
   const samples = new LatencySamples();
   const statusCodes: Record<string, number> = {};
   return new Promise((resolve, reject) => {
@@ -60,6 +72,7 @@ function runOnce(spec: LoadSpec, bound: { durationSec: number } | { amount: numb
         timeout: 10,
         idReplacement: spec.idReplacement,
         requests: spec.requests.map((request) => toAutocannon(request, counters)),
+        ...(setupClient === undefined ? {} : { setupClient }),
         ...('durationSec' in bound ? { duration: bound.durationSec } : { amount: bound.amount }),
       },
       (error, result) => {

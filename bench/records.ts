@@ -1,7 +1,7 @@
 // What one benchmark run records: these types are the schema of bench/results/*.json (`Results`).
 import type { BenchOptions } from './lib/cli-options.js';
 import type { LoadResult } from './lib/load-spec.js';
-import { CEILING, type TargetName } from './scenarios.js';
+import { CEILING, type StdioBridge, type TargetName, type UpstreamRoute } from './scenarios.js';
 
 export interface CallRecord {
   target: TargetName;
@@ -96,6 +96,85 @@ export interface StartRecord {
   medianMs?: number;
   error?: string;
 }
+/** tools/call of server-everything's echo through a stdio bridge (figures/stdio-bridge.ts). */
+export interface BridgeCallRecord {
+  bridge: StdioBridge;
+  /** legacy-session or modern (2026-07-28). */
+  mode: string;
+  connections: number;
+  /** Legacy sessions the connections were spread over (each holds its own child in the gateway and supergateway). */
+  sessions?: number;
+  result?: LoadResult;
+  /** Share of one core the bridge's own process used (the gateway process; the supergateway or mcp-proxy process). */
+  serverCpuShare?: number;
+  /** The same for the bridge with its descendants (stdio children; supergateway's `sh -c` too), from /proc. */
+  treeCpuShare?: number;
+  /** Processes in the bridge's tree right after the run (the bridge, its children; the wrapper for supergateway and mcp-proxy). */
+  processes?: number;
+  otherCpu?: number;
+  /** plain-echo measured right after this row (see CallRecord.pairedCeiling). */
+  pairedCeiling?: LoadResult;
+  error?: string;
+}
+
+/** tools/call of server-everything's echo in its own HTTP mode, directly or through the gateway (figures/upstream-proxy.ts). */
+export interface UpstreamCallRecord {
+  route: UpstreamRoute;
+  mode: string;
+  connections: number;
+  sessions: number;
+  result?: LoadResult;
+  /** The gateway process (route gateway) or the upstream's process (route direct), as a share of one core. */
+  serverCpuShare?: number;
+  /** The upstream's process tree, as a share of one core. */
+  upstreamCpuShare?: number;
+  otherCpu?: number;
+  pairedCeiling?: LoadResult;
+  error?: string;
+}
+
+/** One paired round at 1 connection: through the gateway, then directly on the same upstream. */
+export interface UpstreamLatencyRound {
+  p50: number;
+  p99: number;
+  okPerSec: number;
+  non2xx: number;
+  directP50: number;
+  directP99: number;
+}
+export interface UpstreamLatencyRecord {
+  rounds: UpstreamLatencyRound[];
+  /** Medians over the rounds. */
+  p50?: number;
+  p99?: number;
+  directP50?: number;
+  /** Median over the rounds of (gateway p50 - direct p50 of the same round): what the gateway adds. */
+  addedP50?: number;
+  non2xx?: number;
+  error?: string;
+}
+
+/** Memory per stdio session in the gateway (figures/stdio-memory.ts): a fresh gateway hosting server-everything per row. */
+export interface StdioMemoryRecord {
+  /** 'live' (a session with its child) or 'idle' (a record only: initialize + notifications/initialized, no child). */
+  kind: 'live' | 'idle';
+  requested: number;
+  /** Sessions the gateway created. */
+  sessions?: number;
+  /** Gateway process heap after gc, per session. */
+  heapPerSession?: number;
+  /** Gateway process RSS, per session. */
+  rssPerSession?: number;
+  /** Sum of RSS over the gateway's process tree (gateway and children) from /proc, per session. */
+  treeRssPerSession?: number;
+  /** Sum of PSS over the same tree (shared pages split between processes), per session. */
+  treePssPerSession?: number;
+  /** Processes in the tree before and after (the gateway, its 2026-07-28 pool's first child, the sessions' children). */
+  processesBefore?: number;
+  processesAfter?: number;
+  error?: string;
+}
+
 export interface GoalRecord {
   goal: string;
   measured: string;
@@ -110,6 +189,10 @@ export interface FigureRecords {
   memory: MemoryRecord[];
   inits: InitRecord[];
   starts: StartRecord[];
+  stdio: BridgeCallRecord[];
+  upstream: UpstreamCallRecord[];
+  upstreamLatency: UpstreamLatencyRecord[];
+  stdioMemory: StdioMemoryRecord[];
 }
 
 /** One bench/results/<timestamp>.json. */

@@ -15,7 +15,7 @@ function naNotes(rows: Array<{ label: string; error?: string | undefined }>): st
 }
 
 export function printReport(options: BenchOptions, records: FigureRecords, goals: GoalRecord[], warnings: string[]): void {
-  const { throughput, latency, heap, memory, inits, starts } = records;
+  const { throughput, latency, heap, memory, inits, starts, stdio, upstream, upstreamLatency, stdioMemory } = records;
   const out: string[] = [];
   const ceiling = plainEchoRun(throughput);
 
@@ -182,6 +182,148 @@ export function printReport(options: BenchOptions, records: FigureRecords, goals
       ),
     );
     out.push(...naNotes(starts.map((record) => ({ label: record.process, error: record.error }))));
+  }
+
+  if (stdio.length > 0) {
+    const sessions = stdio.find((record) => record.sessions !== undefined)?.sessions;
+    out.push(
+      `\nstdio bridges: tools/call of server-everything's echo, ${options.connections} connections (legacy-session spread over ${sessions ?? options.bridgeSessions} sessions; "bridge CPU" = the bridge's own process, "+children CPU" = with its stdio children, /proc; "plain req/s" = plain-echo right after the row)`,
+    );
+    out.push(
+      renderTable(
+        [
+          'bridge / mode',
+          'req/s',
+          'plain req/s',
+          'vs plain-echo',
+          'p50 ms',
+          'p99 ms',
+          'bridge CPU',
+          '+children CPU',
+          'processes',
+          'load CPU',
+          'other CPU',
+          'non-2xx',
+          'errors',
+        ],
+        stdio.map((record) => {
+          const r = record.result;
+          const label = `${record.bridge} ${record.mode}`;
+          if (r === undefined) return [label, 'n/a', '', '', '', '', '', '', '', '', '', '', ''];
+          return [
+            label,
+            fmtInt(r.okPerSec),
+            fmtInt(record.pairedCeiling?.okPerSec),
+            fmtShare(record.pairedCeiling === undefined ? undefined : r.okPerSec / record.pairedCeiling.okPerSec),
+            fmtMs(r.latencyMs.p50),
+            fmtMs(r.latencyMs.p99),
+            fmtShare(record.serverCpuShare),
+            fmtShare(record.treeCpuShare),
+            fmtInt(record.processes),
+            fmtShare(r.loadCpuShare),
+            fmtShare(record.otherCpu),
+            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
+            fmtInt(r.errors + r.timeouts),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(stdio.map((record) => ({ label: `${record.bridge} ${record.mode}`, error: record.error }))));
+  }
+
+  if (upstream.length > 0) {
+    const direct = upstream.find((record) => record.route === 'direct');
+    const directShare = direct?.result === undefined || direct.pairedCeiling === undefined ? undefined : direct.result.okPerSec / direct.pairedCeiling.okPerSec;
+    out.push(
+      `\nupstream: tools/call of server-everything's echo in its HTTP mode, ${options.connections} connections over ${options.bridgeSessions} legacy sessions, the upstream on the server core (fresh per row; "vs direct" compares shares of each row's paired plain-echo)`,
+    );
+    out.push(
+      renderTable(
+        [
+          'route',
+          'req/s',
+          'plain req/s',
+          'vs plain-echo',
+          'vs direct',
+          'p50 ms',
+          'p99 ms',
+          'gateway CPU',
+          'upstream CPU',
+          'load CPU',
+          'other CPU',
+          'non-2xx',
+          'errors',
+        ],
+        upstream.map((record) => {
+          const r = record.result;
+          if (r === undefined) return [record.route, 'n/a', '', '', '', '', '', '', '', '', '', '', ''];
+          const share = record.pairedCeiling === undefined ? undefined : r.okPerSec / record.pairedCeiling.okPerSec;
+          return [
+            record.route,
+            fmtInt(r.okPerSec),
+            fmtInt(record.pairedCeiling?.okPerSec),
+            fmtShare(share),
+            fmtShare(share === undefined || directShare === undefined ? undefined : share / directShare),
+            fmtMs(r.latencyMs.p50),
+            fmtMs(r.latencyMs.p99),
+            record.route === 'gateway' ? fmtShare(record.serverCpuShare) : '',
+            fmtShare(record.upstreamCpuShare),
+            fmtShare(r.loadCpuShare),
+            fmtShare(record.otherCpu),
+            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
+            fmtInt(r.errors + r.timeouts),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(upstream.map((record) => ({ label: record.route, error: record.error }))));
+  }
+
+  if (upstreamLatency.length > 0) {
+    out.push(`\nupstream, 1 connection (${options.latencyRounds} paired rounds of ${options.latencyRoundSec} s: through the gateway, then directly; medians)`);
+    out.push(
+      renderTable(
+        ['route', 'p50 ms', 'p99 ms', 'direct p50 ms', 'added p50 ms', 'non-2xx'],
+        upstreamLatency.map((record) =>
+          record.p50 === undefined
+            ? ['gateway', 'n/a', '', '', '', '']
+            : [
+                'gateway',
+                fmtMs(record.p50),
+                fmtMs(record.p99),
+                fmtMs(record.directP50),
+                fmtMs(record.addedP50),
+                ((record.non2xx ?? 0) > 0 ? '!! ' : '') + fmtInt(record.non2xx),
+              ],
+        ),
+      ),
+    );
+    out.push(...naNotes(upstreamLatency.map((record) => ({ label: 'upstream @1', error: record.error }))));
+  }
+
+  if (stdioMemory.length > 0) {
+    out.push(
+      '\nmemory per stdio session (gateway hosting server-everything over stdio, fresh process per row; heap after gc; tree = the gateway and its children from /proc, PSS splits shared pages)',
+    );
+    out.push(
+      renderTable(
+        ['session', 'sessions', 'gateway heap B', 'gateway RSS B', 'tree RSS B', 'tree PSS B', 'processes before > after'],
+        stdioMemory.map((record) => {
+          const label = record.kind === 'live' ? 'live (its own child)' : 'idle (record only)';
+          if (record.heapPerSession === undefined) return [label, fmtInt(record.requested), 'n/a', '', '', '', ''];
+          return [
+            label,
+            fmtInt(record.sessions),
+            fmtInt(record.heapPerSession),
+            fmtInt(record.rssPerSession),
+            fmtInt(record.treeRssPerSession),
+            fmtInt(record.treePssPerSession),
+            `${record.processesBefore} > ${record.processesAfter}`,
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(stdioMemory.map((record) => ({ label: record.kind, error: record.error }))));
   }
 
   out.push('\ngoals');

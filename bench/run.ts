@@ -10,7 +10,10 @@ import { heapFigures } from './figures/session-heap.js';
 import { memoryFigures } from './figures/session-memory.js';
 import { initFigures } from './figures/session-inits.js';
 import { startFigures } from './figures/start-time.js';
+import { stdioFigures } from './figures/stdio-bridge.js';
+import { stdioMemoryFigures } from './figures/stdio-memory.js';
 import { toolCallFigures } from './figures/tool-calls.js';
+import { upstreamFigures } from './figures/upstream-proxy.js';
 import { judgeGoals } from './goals.js';
 import { errorText, Harness, log } from './harness.js';
 import { type BenchOptions, parseOptions, USAGE } from './lib/cli-options.js';
@@ -58,8 +61,12 @@ async function main(): Promise<void> {
   const memory = figures.has('memory') && targets.has('gateway') ? await memoryFigures(harness) : [];
   const inits = figures.has('inits') ? await initFigures(harness, targets) : [];
   const starts = figures.has('start') ? await startFigures(harness, targets) : [];
+  const stdio = figures.has('stdio') ? await stdioFigures(harness, targets) : [];
+  const { upstream, upstreamLatency } =
+    figures.has('upstream') && targets.has('gateway') ? await upstreamFigures(harness) : { upstream: [], upstreamLatency: [] };
+  const stdioMemory = figures.has('stdio-memory') && targets.has('gateway') ? await stdioMemoryFigures(harness) : [];
 
-  const records: FigureRecords = { throughput, latency, heap, memory, inits, starts };
+  const records: FigureRecords = { throughput, latency, heap, memory, inits, starts, stdio, upstream, upstreamLatency, stdioMemory };
   const goals = judgeGoals(records);
   printReport(options, records, goals, harness.warnings);
   const results: Results = {
@@ -81,6 +88,10 @@ async function main(): Promise<void> {
     memory,
     inits,
     starts,
+    stdio,
+    upstream,
+    upstreamLatency,
+    stdioMemory,
     goals,
     warnings: harness.warnings,
   };

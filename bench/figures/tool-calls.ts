@@ -2,50 +2,27 @@
 // serves both, and plain-echo stays up beside it as the paired ceiling.
 import type { Figure } from '../lib/cli-options.js';
 import { median } from '../lib/latency-samples.js';
-import { runLoad } from '../lib/load-generator.js';
-import type { LoadSpec } from '../lib/load-spec.js';
 import type { TargetProcess } from '../lib/target-process.js';
 import { fmtInt, fmtMs } from '../lib/text-table.js';
 import { errorText, type Harness, log } from '../harness.js';
 import type { CallRecord, LatencyRecord } from '../records.js';
 import { CALL_SCENARIOS, CEILING, type CallScenario, type Prepared, TARGETS, type TargetName, timedLoad } from '../scenarios.js';
 
-/**
- * 1-connection latency in paired rounds. Round-trip latency at one connection on a VM is dominated
- * by how fast idle vCPUs wake up, which drifts by tens of microseconds from minute to minute; pairing
- * each target round with a plain-echo round right after it and taking the median of the differences
- * keeps that drift out of the "added p50".
- */
+/** 1-connection latency of one scenario, each round paired with plain-echo (Harness.pairedLatency). */
 async function latencyRounds(harness: Harness, subject: Prepared, plain: Prepared, scenario: CallScenario): Promise<LatencyRecord> {
-  const { options } = harness;
   const label = `${scenario.target} ${scenario.mode} @1`;
-  const record: LatencyRecord = { target: scenario.target, mode: scenario.mode, rounds: [] };
-  const same = subject.target === plain.target;
-  const warmupSec = Math.min(options.warmupSec, 2);
-  const round = (prepared: Prepared, index: number): LoadSpec =>
-    timedLoad(prepared, { connections: 1, warmupSec: index === 0 ? warmupSec : 0, durationSec: options.latencyRoundSec });
-  log(`${label}: ${options.latencyRounds} rounds of ${options.latencyRoundSec} s${same ? '' : ' + the same on plain-echo'}`);
-  let non2xx = 0;
-  for (let index = 0; index < options.latencyRounds; index++) {
-    await harness.quietGate(`${label} round ${index + 1}`);
-    const result = await runLoad(round(subject, index));
-    harness.flagBadResponses(`${label} round ${index + 1}`, result);
-    non2xx += result.non2xx;
-    const baseline = same ? result : await runLoad(round(plain, index));
-    record.rounds.push({
-      p50: result.latencyMs.p50,
-      p99: result.latencyMs.p99,
-      okPerSec: result.okPerSec,
-      non2xx: result.non2xx,
-      plainP50: baseline.latencyMs.p50,
-      plainP99: baseline.latencyMs.p99,
-    });
-  }
-  record.p50 = median(record.rounds.map((r) => r.p50));
-  record.p99 = median(record.rounds.map((r) => r.p99));
-  record.plainP50 = median(record.rounds.map((r) => r.plainP50));
-  record.addedP50 = median(record.rounds.map((r) => r.p50 - r.plainP50));
-  record.non2xx = non2xx;
+  const paired = await harness.pairedLatency(subject, subject.target === plain.target ? subject : plain, label);
+  const rounds = paired.map(({ baselineP50, baselineP99, ...round }) => ({ ...round, plainP50: baselineP50, plainP99: baselineP99 }));
+  const record: LatencyRecord = {
+    target: scenario.target,
+    mode: scenario.mode,
+    rounds,
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    plainP50: median(rounds.map((r) => r.plainP50)),
+    addedP50: median(rounds.map((r) => r.p50 - r.plainP50)),
+    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+  };
   log(`${label}: p50 ${fmtMs(record.p50)} ms, added ${fmtMs(record.addedP50)} ms`);
   return record;
 }
@@ -62,10 +39,7 @@ export async function toolCallFigures(
   let plain: Prepared | undefined;
   let plainError = '';
   try {
-    const target = await harness.startTarget(CEILING);
-    const scenario = CALL_SCENARIOS.find((candidate) => candidate.target === CEILING);
-    if (scenario === undefined) throw new Error('no plain-echo scenario');
-    plain = { target, requests: await scenario.prepare(target), uniqueIds: scenario.uniqueIds };
+    plain = await harness.startCeiling();
   } catch (error) {
     plainError = `plain-echo: ${errorText(error)}`;
     log(plainError);
@@ -94,15 +68,7 @@ export async function toolCallFigures(
           const record: CallRecord = { target: name, mode: scenario.mode, connections: options.connections, result, serverCpuShare, otherCpu };
           throughput.push(record);
           log(`${label}: ${fmtInt(result.okPerSec)} req/s, p50 ${fmtMs(result.latencyMs.p50)} ms, non-2xx ${result.non2xx}`);
-          if (plain !== undefined && target !== plain.target) {
-            const ceilingLabel = `plain-echo @${options.connections} paired with ${name} ${scenario.mode}`;
-            // plain-echo stays up between rows, so it needs little warm-up.
-            const pairedTiming = { connections: options.connections, warmupSec: Math.min(options.warmupSec, 1), durationSec: options.durationSec };
-            const paired = await harness.measure(plain.target, timedLoad(plain, pairedTiming), ceilingLabel);
-            harness.flagBadResponses(ceilingLabel, paired.result);
-            record.pairedCeiling = paired.result;
-            log(`${ceilingLabel}: ${fmtInt(paired.result.okPerSec)} req/s`);
-          }
+          if (plain !== undefined && target !== plain.target) record.pairedCeiling = await harness.ceilingAfter(plain, `${name} ${scenario.mode}`);
         } catch (error) {
           throughput.push({ target: name, mode: scenario.mode, connections: options.connections, error: errorText(error) });
         }
@@ -124,6 +90,7 @@ export async function toolCallFigures(
     for (const name of TARGETS) {
       if (!targets.has(name)) continue;
       const scenarios = CALL_SCENARIOS.filter((scenario) => scenario.target === name);
+      if (scenarios.length === 0) continue;
       if (name === CEILING) {
         if (plain === undefined) for (const scenario of scenarios) fail(scenario, plainError);
         else await runScenarios(plain.target, scenarios);

@@ -1,7 +1,7 @@
 // Command-line options of bench/run.ts.
 import { parseArgs } from 'node:util';
 
-export const FIGURES = ['throughput', 'latency', 'heap', 'memory', 'inits', 'start'] as const;
+export const FIGURES = ['throughput', 'latency', 'heap', 'memory', 'inits', 'start', 'stdio', 'upstream', 'stdio-memory'] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -18,6 +18,12 @@ export interface BenchOptions {
   sessions: number;
   /** Idle sessions created for the sdk-v1-express heap figure (it is ~40x slower to initialize). */
   v1Sessions: number;
+  /** Legacy sessions the stdio and upstream figures spread their connections over, the same for every target. */
+  bridgeSessions: number;
+  /** Live stdio sessions (each with its child) for the stdio memory figure. */
+  stdioLive: number;
+  /** Idle (record-only) stdio sessions for the stdio memory figure. */
+  stdioIdle: number;
   /** Process starts per start-time figure (median reported). */
   starts: number;
   targets: string[] | undefined;
@@ -42,12 +48,17 @@ export const USAGE = `usage: node bench/dist/run.js [options]
   --latency-rounds <n>     paired rounds (target, then plain-echo) per 1-connection figure (default 5)
   --sessions <n>           idle sessions for the gateway heap figure (default 100000)
   --v1-sessions <n>        idle sessions for the sdk-v1-express heap figure (default 5000)
+  --bridge-sessions <n>    legacy sessions the stdio and upstream figures spread the connections
+                           over, the same for every target (default 4)
+  --stdio-live <n>         live stdio sessions (a child each) for stdio-memory (default 32)
+  --stdio-idle <n>         idle record-only stdio sessions for stdio-memory (default 10000)
   --starts <n>             process starts per start-time figure (default 5)
   --targets <a,b>          only these targets (plain-echo is always kept: it is the ceiling)
   --figures <a,b>          only these figures: ${FIGURES.join(',')}
   --gateway-env KEY=VALUE  extra gateway configuration (repeatable)
   --cpu-prof <target:mode> instead of the figures: profile one scenario under load and print
-                           its top self-time functions (e.g. sdk-v2-handler:modern)
+                           its top self-time functions (e.g. sdk-v2-handler:modern,
+                           gateway-stdio:legacy-session, gateway-upstream:legacy-session)
   --quiet-wait <s>         before each run wait up to this long for other processes to leave
                            the CPUs alone (default 30; 0 disables)
   --out <dir>              where to write the JSON (default bench/results)
@@ -73,6 +84,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       'latency-rounds': { type: 'string' },
       sessions: { type: 'string' },
       'v1-sessions': { type: 'string' },
+      'bridge-sessions': { type: 'string' },
+      'stdio-live': { type: 'string' },
+      'stdio-idle': { type: 'string' },
       starts: { type: 'string' },
       targets: { type: 'string' },
       figures: { type: 'string' },
@@ -106,6 +120,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     latencyRounds: Math.round(positive('latency-rounds', values['latency-rounds'], quick ? 2 : 5)),
     sessions: Math.round(positive('sessions', values.sessions, quick ? 5000 : 100_000)),
     v1Sessions: Math.round(positive('v1-sessions', values['v1-sessions'], quick ? 500 : 5000)),
+    bridgeSessions: Math.round(positive('bridge-sessions', values['bridge-sessions'], 4)),
+    stdioLive: Math.round(positive('stdio-live', values['stdio-live'], quick ? 4 : 32)),
+    stdioIdle: Math.round(positive('stdio-idle', values['stdio-idle'], quick ? 1000 : 10_000)),
     starts: Math.round(positive('starts', values.starts, quick ? 3 : 5)),
     targets: values.targets?.split(',').map((target) => target.trim()),
     figures: figures as Figure[],

@@ -27,6 +27,12 @@ export interface LoadSpec {
   requests: LoadRequest[];
   /** Replace `[<id>]` in each request with a unique id (unique JSON-RPC ids per session). */
   idReplacement: boolean;
+  /**
+   * Spread the connections over these sessions: connection i sends `mcp-session-id: sessionIds[i % length]` on every
+   * request (over any session header the requests carry).
+   * @default - each request's own headers
+   */
+  sessionIds?: string[];
 }
 
 export interface LatencySummary {

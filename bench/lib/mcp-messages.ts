@@ -12,29 +12,42 @@ export const ID_PLACEHOLDER = '[<id>]';
 
 export type Headers = Record<string, string>;
 
+/** A tools/call the benchmark sends: the tool, its arguments, and the text the answer's first content block must hold. */
+export interface ToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+  expectedText: string;
+}
+
+/** The `echo` of the benchmark's own targets and the gateway's demo server. */
+export const BENCH_ECHO: ToolCall = { name: 'echo', arguments: { text: ECHO_TEXT }, expectedText: ECHO_TEXT };
+
+/** The `echo` of @modelcontextprotocol/server-everything. */
+export const EVERYTHING_ECHO: ToolCall = { name: 'echo', arguments: { message: ECHO_TEXT }, expectedText: `Echo: ${ECHO_TEXT}` };
+
 const BASE_HEADERS: Headers = {
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
 };
 
-export function modernToolCallHeaders(): Headers {
+export function modernToolCallHeaders(call: ToolCall = BENCH_ECHO): Headers {
   return {
     ...BASE_HEADERS,
     'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
     'mcp-method': 'tools/call',
-    'mcp-name': 'echo',
+    'mcp-name': call.name,
   };
 }
 
 /** A 2026-07-28 tools/call: the per-request `_meta` envelope replaces the initialize handshake. */
-export function modernToolCallBody(id: string | number = 1): string {
+export function modernToolCallBody(id: string | number = 1, call: ToolCall = BENCH_ECHO): string {
   return JSON.stringify({
     jsonrpc: '2.0',
     id,
     method: 'tools/call',
     params: {
-      name: 'echo',
-      arguments: { text: ECHO_TEXT },
+      name: call.name,
+      arguments: call.arguments,
       _meta: {
         'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
         'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
@@ -56,12 +69,12 @@ export function initializeHeaders(): Headers {
   return { ...BASE_HEADERS };
 }
 
-export function legacyToolCallBody(id: string | number = 1): string {
+export function legacyToolCallBody(id: string | number = 1, call: ToolCall = BENCH_ECHO): string {
   return JSON.stringify({
     jsonrpc: '2.0',
     id,
     method: 'tools/call',
-    params: { name: 'echo', arguments: { text: ECHO_TEXT } },
+    params: { name: call.name, arguments: call.arguments },
   });
 }
 

@@ -54,9 +54,9 @@ export function echoedText(message: unknown): string | undefined {
 }
 
 /** POST one tools/call of `echo` and insist on 200 and the echoed text. */
-export async function checkToolCall(url: string, headers: Headers, body: string): Promise<ProbeResponse> {
+export async function checkToolCall(url: string, headers: Headers, body: string, expectedText = ECHO_TEXT): Promise<ProbeResponse> {
   const response = await post(url, headers, body);
-  if (response.status !== 200 || echoedText(response.message) !== ECHO_TEXT) {
+  if (response.status !== 200 || echoedText(response.message) !== expectedText) {
     throw new ProbeError(`sample tools/call failed: ${excerpt(response)}`);
   }
   return response;

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pinnedNode, SERVER_CORE } from './core-pinning.js';
+import { procAvailable, type TreeUsage, treeUsage } from './process-tree.js';
 import type { HeapMessage, RunnerMessage, TargetMessage } from './target-ipc.js';
 
 export interface TargetStartOptions {
@@ -151,6 +152,16 @@ export class TargetProcess {
       this.child.on('message', onMessage);
       this.child.send({ type: 'cpu' } satisfies RunnerMessage);
     });
+  }
+
+  /**
+   * CPU and memory of the target process and its descendants (stdio children, a wrapped CLI and its children), from
+   * /proc; undefined where there is no /proc or the target has exited. `withPss` also sums proportional set sizes.
+   */
+  tree(withPss = false): TreeUsage | undefined {
+    if (this.exited || this.child.pid === undefined || !procAvailable()) return undefined;
+    const usage = treeUsage(this.child.pid, withPss);
+    return usage.processes === 0 ? undefined : usage;
   }
 
   /** Ask the target to close and exit (so --cpu-prof profiles get written); SIGKILL after a grace period. */

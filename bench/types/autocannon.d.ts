@@ -25,6 +25,13 @@ declare module 'autocannon' {
     requests?: AutocannonRequest[];
     idReplacement?: boolean;
     bailout?: number;
+    /** Called once per connection before it starts; may replace that connection's requests. */
+    setupClient?: (client: Client) => void;
+  }
+
+  /** One connection's client, as setupClient sees it. */
+  export interface Client {
+    setRequests(requests: AutocannonRequest[]): void;
   }
 
   export interface Histogram {
