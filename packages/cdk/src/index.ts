@@ -23,7 +23,7 @@ export type {
   McpStickiness,
   McpUrlServer,
   McpWaf,
-} from './mcp-fargate-service.js';
+} from './service/props.js';
 export type { McpAlarms } from './service/monitoring.js';
 export { McpImageRepository } from './mcp-image-repository.js';
 export type { McpImageRepositoryProps } from './mcp-image-repository.js';

@@ -26,31 +26,6 @@ import { createValkeyCache } from './service/session-store.js';
 import { acknowledgeTaskFindings, createTask } from './service/task.js';
 import { createWebAcl } from './service/waf.js';
 
-export type {
-  McpAuth,
-  McpCognitoAuth,
-  McpCognitoOptions,
-  McpCommandServer,
-  McpEgress,
-  McpEgressRule,
-  McpExistingSessionStore,
-  McpFargateServiceProps,
-  McpHostedServer,
-  McpKeysAuth,
-  McpModuleServer,
-  McpNamedServer,
-  McpNoAuth,
-  McpOAuthAuth,
-  McpSecret,
-  McpSessionStore,
-  McpSidecarHealthCheck,
-  McpSidecarImage,
-  McpSidecarServer,
-  McpStickiness,
-  McpUrlServer,
-  McpWaf,
-} from './service/props.js';
-
 /**
  * An MCP server as a production service: a Fargate service in private subnets behind an Application Load Balancer,
  * its image pinned by digest in ECR, secrets from Secrets Manager, logs, autoscaling, alarms and a dashboard.

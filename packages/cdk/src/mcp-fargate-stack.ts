@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from './deployment-config.js';
-import type { McpAuth, McpHostedServer, McpNamedServer, McpSecret, McpSessionStore, McpSidecarServer, McpStickiness, McpWaf } from './mcp-fargate-service.js';
+import type { McpAuth, McpHostedServer, McpNamedServer, McpSecret, McpSessionStore, McpSidecarServer, McpStickiness, McpWaf } from './service/props.js';
 import { McpFargateService } from './mcp-fargate-service.js';
 import { McpImageRepository } from './mcp-image-repository.js';
 import { CONSTRUCT_TAGS } from './service/props.js';

@@ -10,7 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AUTH_KEYS_ARN, CERTIFICATE_ARN, DIGEST, ENV, NO_AUTH } from '../test/fixtures.js';
 import type { ErrorCode } from './errors.js';
 import { McpFargateError } from './errors.js';
-import type { McpFargateServiceProps } from './mcp-fargate-service.js';
+import type { McpFargateServiceProps } from './service/props.js';
 import { McpFargateService } from './mcp-fargate-service.js';
 
 // Validation runs in the constructor, before synth: each case builds a fresh stack and never synthesizes.

@@ -12,7 +12,7 @@ import { createMcpFargateApp } from '../src/app.js';
 import { loadDeploymentConfig, parseDeploymentConfig } from '../src/deployment-config.js';
 import type { ErrorCode } from '../src/errors.js';
 import { ERROR_CODES, McpFargateError, RETIRED_ERROR_CODES } from '../src/errors.js';
-import type { McpFargateServiceProps } from '../src/mcp-fargate-service.js';
+import type { McpFargateServiceProps } from '../src/service/props.js';
 import { McpFargateService } from '../src/mcp-fargate-service.js';
 import { McpImageRepository } from '../src/mcp-image-repository.js';
 import { CERTIFICATE_ARN, DIGEST, ENV, NO_AUTH, REPO_ROOT, readExampleConfig } from './fixtures.js';

@@ -10,7 +10,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type { IConstruct } from 'constructs';
 import { mcpFargateAppContext } from '../src/app.js';
-import type { McpFargateServiceProps } from '../src/mcp-fargate-service.js';
+import type { McpFargateServiceProps } from '../src/service/props.js';
 import { McpFargateService } from '../src/mcp-fargate-service.js';
 
 export const ACCOUNT = '123456789012';
