@@ -1,42 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EventStream } from '../reply/reply-sink.js';
+import { RecordingStream } from '../../test/recording-stream.js';
 import { HeldStream } from './held-stream.js';
-
-/** The real stream a resume hands over to; `close()` is the client going away. */
-class FakeStream implements EventStream {
-  open = true;
-  readonly sent: { data: string; id: string | undefined }[] = [];
-  readonly primes: { id: string; retryMs: number }[] = [];
-  readonly ends: (number | undefined)[] = [];
-  private readonly listeners: (() => void)[] = [];
-
-  onClosed(listener: () => void): void {
-    this.listeners.push(listener);
-  }
-
-  prime(id: string, retryMs: number): void {
-    this.primes.push({ id, retryMs });
-  }
-
-  send(data: string, id?: string): void {
-    this.sent.push({ data, id });
-  }
-
-  end(reconnectHintMs?: number): void {
-    this.ends.push(reconnectHintMs);
-    this.close();
-  }
-
-  close(): void {
-    this.open = false;
-    for (const listener of this.listeners.splice(0)) listener();
-  }
-
-  ids(): (string | undefined)[] {
-    return this.sent.map((event) => event.id);
-  }
-}
 
 describe('HeldStream', () => {
   describe('before release', () => {
@@ -49,7 +14,7 @@ describe('HeldStream', () => {
     it('GIVEN held events WHEN released after the last replayed id THEN only the later ones are passed on, in order', () => {
       const held = new HeldStream();
       for (const no of [1, 2, 3, 4]) held.send(`event ${no}`, `k.${no}`);
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, 'k.2');
       assert.deepEqual(target.sent, [
         { data: 'event 3', id: 'k.3' },
@@ -62,7 +27,7 @@ describe('HeldStream', () => {
       held.send('ninth', 'k.9');
       held.send('tenth', 'k.10');
       held.send('eleventh', 'k.11');
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, 'k.9');
       assert.deepEqual(target.ids(), ['k.10', 'k.11']);
     });
@@ -71,7 +36,7 @@ describe('HeldStream', () => {
       const held = new HeldStream();
       held.send('old', 'tag.s1.5');
       held.send('new', 'tag.s1.6');
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, 'tag.s1.5');
       assert.deepEqual(target.ids(), ['tag.s1.6']);
     });
@@ -80,7 +45,7 @@ describe('HeldStream', () => {
       const held = new HeldStream();
       held.send('first', 'k.0');
       held.send('second', 'k.1');
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, undefined);
       assert.deepEqual(target.ids(), ['k.0', 'k.1']);
     });
@@ -88,7 +53,7 @@ describe('HeldStream', () => {
     it('GIVEN a prime before release THEN it is not passed on (the resumed stream was primed by its first life)', () => {
       const held = new HeldStream();
       held.prime('k.0', 1000);
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, 'k.0');
       assert.deepEqual(target.primes, []);
     });
@@ -97,7 +62,7 @@ describe('HeldStream', () => {
   describe('after release', () => {
     it('GIVEN a released stream THEN writes, primes and the end go straight to the target', () => {
       const held = new HeldStream();
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, 'k.3');
       held.send('later', 'k.4');
       held.prime('k.4', 500);
@@ -111,7 +76,7 @@ describe('HeldStream', () => {
 
     it('GIVEN an event with an id already replayed WHEN written after release THEN it is passed on (only held events are filtered)', () => {
       const held = new HeldStream();
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, 'k.3');
       held.send('x', 'k.2');
       assert.deepEqual(target.ids(), ['k.2']);
@@ -132,7 +97,7 @@ describe('HeldStream', () => {
       assert.equal(held.open, false);
       assert.equal(closedCalls, 1);
 
-      const target = new FakeStream();
+      const target = new RecordingStream();
       let targetListeners = 0;
       target.onClosed(() => {
         targetListeners += 1;
@@ -147,7 +112,7 @@ describe('HeldStream', () => {
     it('GIVEN the writer ended without a hint THEN the target ends without one', () => {
       const held = new HeldStream();
       held.end();
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, undefined);
       assert.deepEqual(target.ends, [undefined]);
     });
@@ -160,7 +125,7 @@ describe('HeldStream', () => {
       held.onClosed(() => {
         closedCalls += 1;
       });
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, undefined);
       assert.equal(closedCalls, 0);
       target.close();
@@ -169,7 +134,7 @@ describe('HeldStream', () => {
 
     it('GIVEN a listener added after release WHEN the target closes THEN it runs', () => {
       const held = new HeldStream();
-      const target = new FakeStream();
+      const target = new RecordingStream();
       held.release(target, undefined);
       let closed = false;
       held.onClosed(() => {
@@ -182,9 +147,9 @@ describe('HeldStream', () => {
     it('GIVEN the held events WHEN released twice THEN they are passed on only once', () => {
       const held = new HeldStream();
       held.send('once', 'k.1');
-      const first = new FakeStream();
+      const first = new RecordingStream();
       held.release(first, undefined);
-      const second = new FakeStream();
+      const second = new RecordingStream();
       held.release(second, undefined);
       assert.deepEqual(first.ids(), ['k.1']);
       assert.deepEqual(second.ids(), []);

@@ -1,48 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RecordingStream } from '../../test/recording-stream.js';
 import type { JsonRpcId, OutboundMessage, RpcError } from '../protocol/json-rpc.js';
 import { PostReply, type ReplyOptions, type StreamLog } from './post-reply.js';
 import { type EventStream, RECONNECT_HINT_MS, type ReplySink } from './reply-sink.js';
-
-/** An SSE answer that records what was written to it. */
-class FakeStream implements EventStream {
-  open = true;
-  readonly sent: { data: string; id: string | undefined }[] = [];
-  readonly primes: { id: string; retryMs: number }[] = [];
-  /** One entry per `end` call, with the hint it carried. */
-  readonly ends: (number | undefined)[] = [];
-  private readonly listeners: (() => void)[] = [];
-
-  onClosed(listener: () => void): void {
-    this.listeners.push(listener);
-  }
-
-  prime(id: string, retryMs: number): void {
-    this.primes.push({ id, retryMs });
-  }
-
-  send(data: string, id?: string): void {
-    if (this.open) this.sent.push({ data, id });
-  }
-
-  end(reconnectHintMs?: number): void {
-    this.ends.push(reconnectHintMs);
-    this.open = false;
-    for (const listener of this.listeners.splice(0)) listener();
-  }
-
-  /** The messages sent, parsed. */
-  messages(): OutboundMessage[] {
-    return this.sent.map((event) => JSON.parse(event.data) as OutboundMessage);
-  }
-}
 
 /** A reply sink that records the answer; `gone` makes `stream()` find the client already left. */
 class FakeSink implements ReplySink {
   closed = false;
   gone = false;
   readonly answers: { status: number; body: string }[] = [];
-  readonly streams: FakeStream[] = [];
+  readonly streams: RecordingStream[] = [];
   rpcErrors = 0;
 
   onClose(): void {}
@@ -61,7 +29,7 @@ class FakeSink implements ReplySink {
 
   stream(): EventStream | undefined {
     if (this.gone) return undefined;
-    const stream = new FakeStream();
+    const stream = new RecordingStream();
     this.streams.push(stream);
     return stream;
   }
@@ -224,7 +192,7 @@ describe('PostReply', () => {
       const { reply, sink, log, completions } = setup();
       reply.deliver(progress(1));
       assert.equal(sink.streams.length, 1);
-      const stream = sink.streams[0] as FakeStream;
+      const stream = sink.streams[0] as RecordingStream;
       assert.deepEqual(stream.primes, [{ id: 's.0', retryMs: RECONNECT_HINT_MS }]);
       assert.equal(reply.complete, false);
       reply.deliver(result(1));
@@ -251,7 +219,7 @@ describe('PostReply', () => {
       reply.deliver(result(1));
       reply.deliver(progress(1));
       reply.deliver(result(2));
-      const stream = sink.streams[0] as FakeStream;
+      const stream = sink.streams[0] as RecordingStream;
       assert.deepEqual(stream.messages(), [result(1), progress(1), result(2)]);
       assert.deepEqual(stream.ends, [undefined]);
       assert.equal(completions.length, 1);
@@ -260,14 +228,14 @@ describe('PostReply', () => {
     it('GIVEN a log with no prime id WHEN the reply streams THEN the stream is not primed', () => {
       const { reply, sink } = setup({ log: new FakeLog(undefined) });
       reply.deliver(progress(1));
-      assert.deepEqual((sink.streams[0] as FakeStream).primes, []);
+      assert.deepEqual((sink.streams[0] as RecordingStream).primes, []);
     });
 
     it('GIVEN no log (resumption off) WHEN the reply streams THEN events go out without ids', () => {
       const { reply, sink } = setup({ log: null });
       reply.deliver(progress(1));
       reply.deliver(result(1));
-      const stream = sink.streams[0] as FakeStream;
+      const stream = sink.streams[0] as RecordingStream;
       assert.deepEqual(stream.primes, []);
       assert.deepEqual(
         stream.sent.map((event) => event.id),
@@ -295,7 +263,7 @@ describe('PostReply', () => {
     it('GIVEN the client closed the stream WHEN the last answer arrives THEN the log keeps its events for a resume', () => {
       const { reply, sink, log, completions } = setup();
       reply.deliver(progress(1));
-      (sink.streams[0] as FakeStream).open = false;
+      (sink.streams[0] as RecordingStream).open = false;
       reply.deliver(result(1));
       assert.equal(log?.finished, 0);
       assert.equal(log?.completed, 1, 'the reply is marked complete, so a resume ends after the replay');
@@ -327,7 +295,7 @@ describe('PostReply', () => {
     it('GIVEN a JSON-so-far reply WHEN the handler closes its stream THEN the reply upgrades, ends the stream with a reconnect hint and keeps logging', () => {
       const { reply, sink, log, completions } = setup();
       reply.closeStream();
-      const stream = sink.streams[0] as FakeStream;
+      const stream = sink.streams[0] as RecordingStream;
       assert.deepEqual(stream.primes, [{ id: 's.0', retryMs: RECONNECT_HINT_MS }]);
       assert.deepEqual(stream.ends, [RECONNECT_HINT_MS]);
       reply.deliver(progress(1));
@@ -344,7 +312,7 @@ describe('PostReply', () => {
       reply.deliver(progress(1));
       reply.closeStream();
       assert.equal(sink.streams.length, 1);
-      assert.deepEqual((sink.streams[0] as FakeStream).ends, [RECONNECT_HINT_MS]);
+      assert.deepEqual((sink.streams[0] as RecordingStream).ends, [RECONNECT_HINT_MS]);
     });
 
     it('GIVEN a finished reply WHEN the handler closes its stream THEN nothing happens', () => {
@@ -358,7 +326,7 @@ describe('PostReply', () => {
       const { reply, sink, log } = setup({ awaited: 1 });
       reply.deliver(progress(1));
       reply.detach();
-      const stream = sink.streams[0] as FakeStream;
+      const stream = sink.streams[0] as RecordingStream;
       assert.deepEqual(stream.ends, [undefined]);
       reply.deliver(progress(2));
       assert.equal(stream.sent.length, 1);
@@ -370,7 +338,7 @@ describe('PostReply', () => {
       reply.deliver(progress(1));
       reply.detach();
       reply.deliver(progress(2));
-      const resumed = new FakeStream();
+      const resumed = new RecordingStream();
       reply.attach(resumed);
       reply.deliver(result(1));
       assert.deepEqual(resumed.messages(), [result(1)], 'the caller replays what came before the attach');
@@ -385,9 +353,9 @@ describe('PostReply', () => {
     it('GIVEN a streaming reply WHEN another stream is attached THEN the old one ends and only the new one is written to', () => {
       const { reply, sink } = setup();
       reply.deliver(progress(1));
-      const resumed = new FakeStream();
+      const resumed = new RecordingStream();
       reply.attach(resumed);
-      const first = sink.streams[0] as FakeStream;
+      const first = sink.streams[0] as RecordingStream;
       assert.deepEqual(first.ends, [undefined]);
       reply.deliver(progress(2));
       assert.equal(first.sent.length, 1);
@@ -399,7 +367,7 @@ describe('PostReply', () => {
       reply.deliver(progress(1));
       reply.detach();
       reply.deliver(result(1));
-      const late = new FakeStream();
+      const late = new RecordingStream();
       reply.attach(late);
       assert.deepEqual(late.ends, [undefined]);
     });
