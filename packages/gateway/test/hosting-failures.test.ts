@@ -1,11 +1,12 @@
 /**
  * What a hosted server can do wrong, and what the gateway does about it: a child that exits, is killed, hangs or
- * writes garbage; a command that does not exist; an upstream that goes down and comes back; children at their cap;
+ * writes garbage; a command that does not exist; a module whose factory throws; an upstream that goes down and comes back; children at their cap;
  * children when the gateway drains, and when it is killed outright.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { eventually, initializeSession, postJson, type SpawnedGateway, spawnGateway } from './harness.js';
 import { connectClient, EVERYTHING, type EverythingHttp, nodeCommand, PYTHON_FIXTURE, startEverythingHttp, textOf } from './hosted-servers.js';
 
@@ -79,6 +80,15 @@ describe('a stdio child that fails', () => {
 describe('a stdio command that does not exist', () => {
   it('stops the gateway at start with a message naming it', async () => {
     await assert.rejects(spawnGateway({ MCP_SERVER_COMMAND: 'no-such-mcp-server --flag' }, 10_000), /command "no-such-mcp-server" was not found on the PATH/);
+  });
+});
+
+describe('a module whose factory throws', () => {
+  it("stops the gateway at start with the factory's own message, not a protocol failure", async () => {
+    await assert.rejects(
+      spawnGateway({ MCP_SERVER: fileURLToPath(new URL('./fixtures/throwing-factory.js', import.meta.url)) }, 10_000),
+      /module \S+throwing-factory\.js: the factory threw: GITHUB_TOKEN is not set/,
+    );
   });
 });
 

@@ -103,14 +103,27 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
   };
 }
 
-/** Calls of each command the server ran so far (INFO commandstats), summed over the nodes. */
-export async function commandCalls(redis: TestRedis): Promise<Map<string, number>> {
-  const calls = new Map<string, number>();
-  for (const port of redis.ports) {
-    const { stdout } = await run('redis-cli', ['-p', String(port), 'info', 'commandstats']);
-    for (const [, command, count] of stdout.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
-      calls.set(command as string, (calls.get(command as string) ?? 0) + Number(count));
-    }
-  }
-  return calls;
+/**
+ * Watches what clients send to the first node (MONITOR), until `stop()`: each command a client sent, by name. A Lua
+ * script counts once, as the EVALSHA its client sent: the commands it runs inside (MONITOR's `[0 lua]` lines) are not
+ * round trips.
+ */
+export async function monitorCommands(redis: TestRedis): Promise<{ stop(): Promise<string[]> }> {
+  const monitor = spawn('redis-cli', ['-p', String(redis.ports[0]), 'monitor'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  monitor.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const deadline = Date.now() + 5000;
+  while (!output.startsWith('OK') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  return {
+    async stop() {
+      // MONITOR prints a command as it runs: a ping of our own marks the end of what came before it.
+      const marker = `end-of-watch-${Date.now()}`;
+      await redis.cli('echo', marker);
+      while (!output.includes(marker) && Date.now() < deadline + 10_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      monitor.kill();
+      return [...output.matchAll(/^[\d.]+ \[\d+ ([^\]]+)\] "([^"]+)"/gm)]
+        .filter(([, source, command]) => source !== 'lua' && !(command === 'echo' || command === 'ECHO'))
+        .map(([, , command]) => (command as string).toLowerCase());
+    },
+  };
 }
