@@ -166,6 +166,36 @@ describe('deploy', () => {
     assert.ok(!steps.some((s) => s.startsWith('deploy ') || s.startsWith('aws ecr:DescribeImages')), steps.join('\n'));
   });
 
+  for (const [what, detail, message] of [
+    [
+      'a digest other than the one docker pushed',
+      { imageDigest: `sha256:${'9'.repeat(64)}`, imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' },
+      new RegExp(`ECR reports sha256:9{64} for \\S+, but docker pushed ${DIGEST}; run deploy again`),
+    ],
+    [
+      'an image index',
+      { imageDigest: DIGEST, imageManifestMediaType: 'application/vnd.oci.image.index.v1+json' },
+      /was pushed as an image index \(application\/vnd\.oci\.image\.index\.v1\+json\); deploy builds with --provenance=false/,
+    ],
+  ] as const) {
+    test(`GIVEN ECR reports ${what} for the pushed tag THEN the deploy stops before the stack, saying so`, async () => {
+      ecr.on(DescribeImagesCommand).callsFake(() => ({ imageDetails: [detail] }));
+      const deployer = recordingDeployer({}, []);
+      const recording = {
+        ...deployer,
+        deploy: (name: string, source: Parameters<typeof deployer.deploy>[1]) => {
+          log(`deploy ${name}`);
+          return deployer.deploy(name, source);
+        },
+      };
+      const run = await cli(deployArgs(), { env: env(), deployer: async () => recording });
+      assert.equal(run.code, 1, run.out + run.err);
+      assert.match(run.err, message);
+      assert.ok(recorded().some((s) => s.startsWith('push ')));
+      assert.ok(!recorded().includes('deploy McpFargate-mcp-github'), 'the service stack was not deployed');
+    });
+  }
+
   test('GIVEN no docker daemon and no AWS credentials THEN both are named with their fixes, before anything is built', async () => {
     sts.on(GetCallerIdentityCommand).rejects(new Error('Could not load credentials from any providers'));
     const deployer = recordingDeployer({}, []);
