@@ -83,6 +83,17 @@ describe('a stdio command that does not exist', () => {
   });
 });
 
+describe('a stdio command that never answers initialize', () => {
+  it('stops the gateway at start once CHILD_START_TIMEOUT_MS has passed, naming the variable', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      spawnGateway({ MCP_SERVER_COMMAND: nodeCommand('-e', 'process.stdin.resume()'), CHILD_START_TIMEOUT_MS: '500' }, 10_000),
+      /stdio command \S+ did not answer initialize within CHILD_START_TIMEOUT_MS \(500 ms\)/,
+    );
+    assert.ok(Date.now() - started < 8000, 'the start timeout fired, not the harness deadline');
+  });
+});
+
 describe('a module whose factory throws', () => {
   it("stops the gateway at start with the factory's own message, not a protocol failure", async () => {
     await assert.rejects(
@@ -156,6 +167,17 @@ describe('stdio children when the gateway stops', () => {
     const { code } = await gw.exited;
     assert.equal(code, 0);
     await eventually(() => !pids.some(alive), 'every child to be gone', 5000);
+  });
+
+  it('on SIGTERM, a child that ignores SIGTERM and outlives its stdin gets SIGKILL once CHILD_STOP_GRACE_MS has passed', async () => {
+    const gw = await spawnGateway({ MCP_SERVER_COMMAND: `python3 ${PYTHON_FIXTURE} --stubborn`, CHILD_STOP_GRACE_MS: '500', DRAIN_TIMEOUT_MS: '1000' }, 30_000);
+    const sessionId = await initializeSession(gw.url);
+    await postJson(gw.url, sessionId, { jsonrpc: '2.0', id: 2, method: 'ping' }).then((response) => response.text());
+    const pids = childPids(gw).filter(alive);
+    assert.ok(pids.length >= 2, `children ${pids.join(',')} are running`);
+    gw.child.kill('SIGTERM');
+    assert.equal((await gw.exited).code, 0);
+    await eventually(() => !pids.some(alive), 'every stubborn child to be killed', 5000);
   });
 
   it('on SIGKILL: the children see their stdin close and exit by themselves', async () => {

@@ -184,7 +184,12 @@ export class ModernBridge implements HostedServer {
     const result = answer.result as { serverInfo?: BackendIdentity['serverInfo']; capabilities?: Record<string, unknown>; instructions?: string } | undefined;
     if (answer.error !== undefined || result?.serverInfo === undefined) {
       await channel.close();
-      throw new HostedServerError(`${this.backend.description} did not answer initialize: ${JSON.stringify(answer.error ?? answer.result)}`);
+      const timedOut = (answer.error as { data?: { code?: string } } | undefined)?.data?.code === 'HANDLER_TIMEOUT';
+      throw new HostedServerError(
+        timedOut
+          ? `${this.backend.description} did not answer initialize within CHILD_START_TIMEOUT_MS (${this.options.startTimeoutMs} ms)`
+          : `${this.backend.description} did not answer initialize: ${JSON.stringify(answer.error ?? answer.result)}`,
+      );
     }
     this.identity ??= { serverInfo: result.serverInfo, capabilities: result.capabilities ?? {}, instructions: result.instructions };
     channel.notify({ jsonrpc: '2.0', method: 'notifications/initialized' });
