@@ -103,6 +103,30 @@ describe('a module whose factory throws', () => {
   });
 });
 
+describe('stdio sessions over one live server (MAX_LIVE_SERVERS=1)', () => {
+  let gw: SpawnedGateway;
+  before(async () => {
+    gw = await spawnGateway({ MCP_SERVER_COMMAND: `python3 ${PYTHON_FIXTURE}`, MAX_LIVE_SERVERS: '1', MODERN_POOL_SIZE: '1' }, 30_000);
+  });
+  after(() => gw.kill());
+
+  it("evicts one session's child for the other's, stops it, and rebuilds it by replay when its session comes back", async () => {
+    const [a, b] = await Promise.all([initializeSession(gw.url), initializeSession(gw.url)]);
+    const sessionChildren = () =>
+      [...gw.output().matchAll(/"pid":(\d+),"session":"(?!modern-pool)[^"]*","msg":"stdio server started"/g)].map((m) => Number(m[1]));
+    const before = sessionChildren().length;
+    for (let turn = 0; turn < 4; turn += 1) {
+      const sessionId = turn % 2 === 0 ? a : b;
+      assert.equal((await call(gw, sessionId, turn + 2, 'echo', { text: `turn ${turn}` })).result?.content?.[0]?.text, `turn ${turn}`);
+    }
+    const started = sessionChildren().slice(before);
+    assert.ok(started.length >= 4, `a child for every turn, as the other session's was evicted: ${started.join(',')}`);
+    await eventually(() => started.slice(0, -1).every((pid) => !alive(pid)), 'every evicted child to be stopped', 5000);
+    const health = (await (await fetch(`${gw.base}/healthz`)).json()) as { sessions: number; liveServers: number };
+    assert.deepEqual([health.sessions, health.liveServers], [2, 1]);
+  });
+});
+
 describe('stdio children at their cap', () => {
   let gw: SpawnedGateway;
   before(async () => {
