@@ -248,6 +248,42 @@ describe('three gateways behind a proxy with the Redis store, no stickiness, cli
     await cluster.settled();
     figures['resumption across tasks'] = { replyEventsAfterResume: rest.length };
   });
+
+  it('cancels a call running on one task from a notifications/cancelled sent to another', async () => {
+    const [a, b] = cluster.gateways as [(typeof cluster.gateways)[number], (typeof cluster.gateways)[number]];
+    const sessionId = await initializeSession(a.url);
+    const started = Date.now();
+    const slow = postJson(a.url, sessionId, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'slow', arguments: { ms: 20_000 } } }).then(
+      async (response) => ({ status: response.status, body: (await response.json()) as { error?: { data?: { code?: string } } }, ms: Date.now() - started }),
+    );
+    await sleep(300);
+    const cancel = await postJson(b.url, sessionId, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5, reason: 'user' } });
+    assert.equal(cancel.status, 202);
+    const answered = await slow;
+    figures['cancel across tasks'] = { answeredAfterMs: answered.ms };
+    assert.equal(answered.body.error?.data?.code, 'REQUEST_CANCELLED', JSON.stringify(answered.body));
+    assert.ok(answered.ms < 10_000, `answered ${answered.ms} ms after the call began, not at the tool's end`);
+  });
+
+  it("delivers on a task's open standalone stream a notification a request on another task caused", async () => {
+    const [a, b] = cluster.gateways as [(typeof cluster.gateways)[number], (typeof cluster.gateways)[number]];
+    const sessionId = await initializeSession(a.url);
+    await postJson(a.url, sessionId, { jsonrpc: '2.0', id: 2, method: 'resources/subscribe', params: { uri: 'test://watched-resource' } }).then((r) =>
+      r.text(),
+    );
+    const controller = new AbortController();
+    const stream = await fetch(a.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      signal: controller.signal,
+    });
+    assert.equal(stream.status, 200);
+    const events = readSse(stream);
+    const fired = await postJson(b.url, sessionId, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'update_watched_resource', arguments: {} } });
+    assert.match(await fired.text(), /Sent notifications\/resources\/updated/);
+    const update = await events.waitFor((message) => message.method === 'notifications/resources/updated');
+    assert.deepEqual(update.params, { uri: 'test://watched-resource' });
+    await events.cancel();
+  });
 });
 
 describe('the hosting guide’s design: the memory store with cookie stickiness', SERIAL, () => {
