@@ -40,6 +40,8 @@ export const GATEWAY_ENV = {
   oauthScopes: 'OAUTH_SCOPES',
   /** Accepted JWS algorithms, comma-separated. */
   oauthAlgorithms: 'OAUTH_ALGORITHMS',
+  /** The ALB's idle timeout, which the gateway's keep-alive must outlast (it warns at start when it does not). */
+  loadBalancerIdleTimeout: 'LB_IDLE_TIMEOUT_MS',
   metrics: GATEWAY_METRICS_ENV.format,
   metricsService: GATEWAY_METRICS_ENV.service,
 } as const;

@@ -44,9 +44,6 @@ export interface Gateway {
 /** The path of the MCP endpoint. */
 export const MCP_PATH = '/mcp';
 
-/** The idle timeout the CDK stack gives the ALB; the gateway must keep connections open longer. */
-const ALB_IDLE_TIMEOUT_MS = 120_000;
-
 /** How often a drain looks again at requests that have no connection to signal their end. */
 const DRAIN_POLL_MS = 50;
 
@@ -149,10 +146,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     'gateway ready',
   );
   for (const warning of config.warnings) logger.warn(warning);
-  if (config.keepAliveTimeoutMs < ALB_IDLE_TIMEOUT_MS) {
+  if (config.keepAliveTimeoutMs <= config.lbIdleTimeoutMs) {
     logger.warn(
-      { keepAliveTimeoutMs: config.keepAliveTimeoutMs },
-      `KEEP_ALIVE_TIMEOUT_MS is below the ALB's default idle timeout (${ALB_IDLE_TIMEOUT_MS} ms): behind an ALB, connections the gateway closes first turn into intermittent 502s`,
+      { keepAliveTimeoutMs: config.keepAliveTimeoutMs, lbIdleTimeoutMs: config.lbIdleTimeoutMs },
+      `KEEP_ALIVE_TIMEOUT_MS is not above the load balancer's idle timeout (LB_IDLE_TIMEOUT_MS, ${config.lbIdleTimeoutMs} ms): connections the gateway closes first turn into intermittent 502s`,
     );
   }
 

@@ -783,5 +783,5 @@ function gatewayTimeouts(at: At, idleTimeout: Duration, environment: Readonly<Re
         'arrive within the time for the whole request',
     );
   }
-  return { KEEP_ALIVE_TIMEOUT_MS: String(keepAlive), SSE_HEARTBEAT_MS: String(heartbeat) };
+  return { KEEP_ALIVE_TIMEOUT_MS: String(keepAlive), SSE_HEARTBEAT_MS: String(heartbeat), LB_IDLE_TIMEOUT_MS: String(idleMs) };
 }

@@ -37,6 +37,8 @@ export interface GatewayConfig {
   readonly logLevel: LogLevel;
   /** @default 125000 (125 s: the ALB idle timeout of 120 s plus 5 s, so the ALB always closes first) */
   readonly keepAliveTimeoutMs: number;
+  /** @default 120000 (the idle timeout of the load balancer in front, which the keep-alive must outlast; the stack sets it) */
+  readonly lbIdleTimeoutMs: number;
   /** @default 20000 (20 s for a request's headers; a slow-header client is cut within a second of it) */
   readonly headersTimeoutMs: number;
   /** @default 60000 (60 s to receive a whole request, body included; must be >= headersTimeoutMs) */
@@ -135,6 +137,7 @@ export const CONFIG_VARIABLES = {
   HEALTH_REQUIRES_STORE: 'off',
   LOG_LEVEL: 'info',
   KEEP_ALIVE_TIMEOUT_MS: '125000',
+  LB_IDLE_TIMEOUT_MS: '120000',
   HEADERS_TIMEOUT_MS: '20000',
   REQUEST_TIMEOUT_MS: '60000',
   MAX_CONNECTIONS: '4096',
@@ -248,6 +251,7 @@ export function loadConfig(env: Env): GatewayConfig {
     healthRequiresStore: oneOf('HEALTH_REQUIRES_STORE', ['on', 'off'] as const) === 'on',
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS),
     keepAliveTimeoutMs,
+    lbIdleTimeoutMs: integer('LB_IDLE_TIMEOUT_MS', 1000, 4_000_000),
     headersTimeoutMs,
     requestTimeoutMs,
     sseHeartbeatMs: integer('SSE_HEARTBEAT_MS', 0, 3_600_000),
