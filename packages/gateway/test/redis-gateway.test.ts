@@ -113,3 +113,50 @@ describe('/healthz while the Redis store is away', () => {
     });
   }
 });
+
+describe('a Redis store that speaks only TLS (rediss://, as ElastiCache Serverless does)', () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startRedis({ tls: true });
+  });
+  after(() => redis?.close());
+
+  it('serves sessions over TLS when the certificate is trusted', async () => {
+    const gw = await spawnGateway({ SESSION_STORE: 'redis', REDIS_URL: redis.url, NODE_EXTRA_CA_CERTS: redis.caFile as string });
+    try {
+      const sessionId = await initializeSession(gw.url);
+      const response = await postJson(gw.url, sessionId, {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'over tls' } },
+      });
+      assert.match(await response.text(), /over tls/);
+      assert.match(await redis.cli('keys', '*:r'), /:r/);
+    } finally {
+      gw.kill();
+    }
+  });
+
+  it('verifies the certificate: one it does not trust leaves the store unreachable, and no session is made', async () => {
+    const gw = await spawnGateway({ SESSION_STORE: 'redis', REDIS_URL: redis.url, STORE_TIMEOUT_MS: '300' });
+    try {
+      const response = await fetch(gw.url, {
+        method: 'POST',
+        headers: LEGACY_HEADERS,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+        }),
+        signal: AbortSignal.timeout(5000),
+      });
+      assert.equal(response.status, 503);
+      const health = (await (await fetch(`${gw.base}/healthz`)).json()) as { store: { status: string } };
+      assert.equal(health.store.status, 'unreachable');
+    } finally {
+      gw.kill();
+    }
+  });
+});

@@ -18,16 +18,18 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts the stopped nodes again on the same ports. */
   start(): Promise<void>;
+  /** With `tls`: the certificate (self-signed, for localhost) a client must trust. */
+  readonly caFile?: string;
   /** Runs redis-cli against the first node. */
   cli(...args: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
-async function waitForPort(port: number): Promise<void> {
+async function waitForPort(port: number, cliTls: readonly string[] = []): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping']);
+      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cliTls, 'ping']);
       if (stdout.trim() === 'PONG') return;
     } catch {
       // not listening yet
@@ -37,18 +39,46 @@ async function waitForPort(port: number): Promise<void> {
   }
 }
 
-export async function startRedis(options: { cluster?: boolean } = {}): Promise<TestRedis> {
+/**
+ * `tls`: a single node that speaks only TLS (as ElastiCache Serverless does), with a self-signed certificate for
+ * localhost made by openssl.
+ */
+export async function startRedis(options: { cluster?: boolean; tls?: boolean } = {}): Promise<TestRedis> {
   const cluster = options.cluster === true;
   const dir = await mkdtemp(join(tmpdir(), 'redis-'));
   const ports = await Promise.all((cluster ? [1, 2, 3] : [1]).map(() => freePort()));
+  const caFile = join(dir, 'cert.pem');
+  if (options.tls === true) {
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      caFile,
+    ]);
+  }
+  const serverTls = (port: number): string[] =>
+    options.tls === true
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', caFile, '--tls-key-file', join(dir, 'key.pem'), '--tls-auth-clients', 'no']
+      : ['--port', String(port)];
+  const cliTls = options.tls === true ? ['--tls', '--cacert', caFile, '--sni', 'localhost'] : [];
   let children: ChildProcess[] = [];
   const launch = async (): Promise<void> => {
     children = ports.map((port) =>
       spawn(
         'redis-server',
         [
-          '--port',
-          String(port),
+          ...serverTls(port),
           '--bind',
           '127.0.0.1',
           '--dir',
@@ -64,7 +94,7 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
         { stdio: 'ignore' },
       ),
     );
-    await Promise.all(ports.map(waitForPort));
+    await Promise.all(ports.map((port) => waitForPort(port, cliTls)));
   };
   await launch();
   if (cluster) {
@@ -87,13 +117,14 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
     );
   };
   return {
-    url: `redis://127.0.0.1:${ports[0]}`,
+    url: options.tls === true ? `rediss://localhost:${ports[0]}` : `redis://127.0.0.1:${ports[0]}`,
     cluster,
+    ...(options.tls === true ? { caFile } : {}),
     ports,
     stop,
     start: launch,
     async cli(...args) {
-      const { stdout } = await run('redis-cli', ['-p', String(ports[0]), ...(cluster ? ['-c'] : []), ...args]);
+      const { stdout } = await run('redis-cli', ['-p', String(ports[0]), ...cliTls, ...(cluster ? ['-c'] : []), ...args]);
       return stdout;
     },
     async close() {
