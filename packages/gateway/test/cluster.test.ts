@@ -310,6 +310,7 @@ describe('the hosting guide’s design: the memory store with cookie stickiness'
         assert.ok(![...load.tally.statuses.keys()].some((status) => status >= 500), JSON.stringify(statuses));
         if (cookieJar) {
           assert.equal(steady.failures, 0, load.tally.failures.join('\n'));
+          assert.ok((load.tally.statuses.get(404) ?? 0) > 0, 'clients of the stopped gateway were told their session is gone (404)');
           assert.ok(load.tally.initializes > 12, 'clients of the dead gateway started new sessions');
         } else {
           assert.ok(steady.failures > 0, 'without cookies the proxy spreads a session over tasks that do not know it');
