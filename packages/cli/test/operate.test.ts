@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, beforeEach, describe, test } from 'node:test';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DeleteLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ECRClient } from '@aws-sdk/client-ecr';
+import { DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -189,6 +189,20 @@ describe('destroy', () => {
     const run = await cli(['destroy', '--config', EXAMPLE_CONFIG, '--yes', '--delete-logs'], { deployer: async () => recordingDeployer({}, events) });
     assert.equal(run.code, 0, run.err);
     assert.equal(logs.commandCalls(DeleteLogGroupCommand)[0]?.args[0].input.logGroupName, '/mcp-fargate/mcp-github');
+  });
+
+  test('GIVEN --delete-repository THEN the repository stack goes after the service stack, and the retained repository is deleted by name', async () => {
+    deployedStack();
+    ecr.on(DeleteRepositoryCommand).resolves({});
+    const events: string[] = [];
+    const run = await cli(['destroy', '--config', EXAMPLE_CONFIG, '--yes', '--delete-repository'], { deployer: async () => recordingDeployer({}, events) });
+    assert.equal(run.code, 0, run.err);
+    assert.deepEqual(events, ['destroy McpFargate-mcp-github', 'destroy McpFargate-mcp-github-repository']);
+    assert.deepEqual(
+      ecr.commandCalls(DeleteRepositoryCommand).map((call) => call.args[0].input),
+      [{ repositoryName: 'mcp-github', force: true }],
+    );
+    assert.match(run.out, /deleted McpFargate-mcp-github-repository and mcp-github/);
   });
 
   test('GIVEN a stack with termination protection THEN it explains the two steps, and nothing is deleted', async () => {
