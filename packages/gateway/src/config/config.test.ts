@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
-    assert.deepEqual(config.servers, [{ name: 'default', isDefault: true, paths: ['/mcp'], source: { kind: 'demo' }, limits: {} }]);
+    assert.deepEqual(config.servers, [{ name: 'default', isDefault: true, paths: ['/mcp'], source: { kind: 'demo' }, limits: {}, auth: { mode: 'none' } }]);
     assert.equal(config.sessionStore, 'memory');
     assert.equal(config.keepAliveTimeoutMs, 125_000);
     assert.equal(config.headersTimeoutMs, 20_000);
