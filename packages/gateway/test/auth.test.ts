@@ -402,3 +402,41 @@ describe('session binding', () => {
     assert.equal((await fetch(gw.url, { method: 'DELETE', headers: as(a) })).status, 200);
   });
 });
+
+describe('per-server auth, and what reaches an upstream server', () => {
+  it('gives each MCP_SERVERS entry its own auth, and never forwards the caller’s credentials upstream', async (t) => {
+    // The upstream is another gateway logging every request's headers (authorization redacted, but present if sent).
+    const upstream = await startTestGateway({ LOG_LEVEL: 'debug' });
+    t.after(() => upstream.close());
+    const servers = {
+      open: { url: upstream.url, auth: { mode: 'none' } },
+      team: { url: upstream.url, auth: { mode: 'keys', keys: '${TEAM_KEYS}', header: 'X-Gate' } },
+      main: { url: upstream.url, default: true },
+    };
+    const gw = await startTestGateway({ AUTH_MODE: 'keys', AUTH_KEYS: 'main-key', TEAM_KEYS: 'team-key-1,team-key-2', MCP_SERVERS: JSON.stringify(servers) });
+    t.after(() => gw.close());
+    const at = (path: string): string => gw.url.replace(/\/mcp$/, path);
+    const team = { 'x-gate': 'team-key-2' };
+    const main = bearer('main-key');
+    const cases: [string, Record<string, string>, number][] = [
+      ['/open/mcp', {}, 200],
+      ['/team/mcp', {}, 401],
+      ['/team/mcp', main, 401],
+      ['/team/mcp', team, 200],
+      ['/main/mcp', team, 401],
+      ['/main/mcp', main, 200],
+      ['/mcp', {}, 401],
+      ['/mcp', main, 200],
+    ];
+    for (const [path, headers, status] of cases) {
+      const response = await initialize(at(path), headers);
+      await response.text();
+      assert.equal(response.status, status, `${path} with ${Object.keys(headers).join(',') || 'nothing'}`);
+    }
+    const id = await session(at('/team/mcp'), team);
+    assert.equal((await legacyCall(at('/team/mcp'), id, team, 'echo')).status, 200);
+    const seenUpstream = upstream.logs();
+    assert.match(seenUpstream, /"mcpMethod":"tools\/call"/, 'the upstream served the calls');
+    assert.doesNotMatch(seenUpstream, /"authorization"|"x-gate"|main-key|team-key/, 'no inbound credential reached the upstream');
+  });
+});
