@@ -410,7 +410,7 @@ describe('per-server auth, and what reaches an upstream server', () => {
     t.after(() => upstream.close());
     const servers = {
       open: { url: upstream.url, auth: { mode: 'none' } },
-      team: { url: upstream.url, auth: { mode: 'keys', keys: '${TEAM_KEYS}', header: 'X-Gate' } },
+      team: { url: upstream.url, auth: { mode: 'keys', keys: `\${TEAM_KEYS}`, header: 'X-Gate' } },
       main: { url: upstream.url, default: true },
     };
     const gw = await startTestGateway({ AUTH_MODE: 'keys', AUTH_KEYS: 'main-key', TEAM_KEYS: 'team-key-1,team-key-2', MCP_SERVERS: JSON.stringify(servers) });
