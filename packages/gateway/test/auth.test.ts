@@ -5,6 +5,7 @@ import { ClientCredentialsProvider, Client, StreamableHTTPClientTransport } from
 import { McpServer } from '@modelcontextprotocol/server';
 import { SignJWT } from 'jose';
 import { type AuthServer, startAuthServer, unsignedToken } from './auth-server.js';
+import { startRedis } from './redis-server.js';
 import { internalsOf } from '../src/gateway.js';
 import {
   eventually,
@@ -400,6 +401,28 @@ describe('session binding', () => {
       await own.text();
     }
     assert.equal((await fetch(gw.url, { method: 'DELETE', headers: as(a) })).status, 200);
+  });
+});
+
+describe('session binding across tasks (the Redis store)', () => {
+  it('binds a session to the same principal on every task, and hides it from others there too', async (t) => {
+    const redis = await startRedis();
+    t.after(() => redis.close());
+    const env = { AUTH_MODE: 'keys', AUTH_KEYS: 'key-a,key-b', SESSION_STORE: 'redis', REDIS_URL: redis.url };
+    const first = await startTestGateway(env);
+    t.after(() => first.close());
+    const second = await startTestGateway(env);
+    t.after(() => second.close());
+    const id = await session(first.url, bearer('key-a'));
+    const ping = (url: string, key: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { ...LEGACY_HEADERS, ...bearer(key), 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
+      }).then((response) => response.status);
+    assert.equal(await ping(second.url, 'key-a'), 200, 'the creator finds its session on another task');
+    assert.equal(await ping(second.url, 'key-b'), 404);
+    assert.equal(await ping(first.url, 'key-b'), 404);
   });
 });
 
