@@ -28,16 +28,22 @@ class InProcessConnection implements Transport {
   /**
    * The auth info of requests in progress on a modern connection, by id: the
    * SDK's `serveStdio` passes no per-message extras to the instance, so the
-   * instance's transport takes them from here (see `withAuthInfo`).
+   * instance's transport takes them from here (see `withAuthInfo`). A legacy
+   * connection hands them over with each message and keeps none.
    */
-  readonly authByRequest = new Map<unknown, AuthInfo>();
+  readonly authByRequest: Map<unknown, AuthInfo> | undefined;
 
-  constructor(private readonly events: ConnectionEvents) {}
+  constructor(
+    private readonly events: ConnectionEvents,
+    era: Era,
+  ) {
+    this.authByRequest = era === 'modern' ? new Map() : undefined;
+  }
 
   async start(): Promise<void> {}
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if ('id' in message && !('method' in message)) this.authByRequest.delete(message.id);
+    if (this.authByRequest !== undefined && 'id' in message && !('method' in message)) this.authByRequest.delete(message.id);
     this.events.message(message as OutboundMessage, options?.relatedRequestId);
   }
 
@@ -52,7 +58,11 @@ class InProcessConnection implements Transport {
   deliver(message: InboundMessage, extra?: SendExtra): void {
     const closeSSEStream = extra?.closeSSEStream;
     const authInfo = extra?.authInfo;
-    if (authInfo !== undefined && message.id !== undefined && message.method !== undefined) this.authByRequest.set(message.id, authInfo);
+    if (this.authByRequest !== undefined) {
+      if (authInfo !== undefined && message.id !== undefined && message.method !== undefined) this.authByRequest.set(message.id, authInfo);
+      // A cancelled request may never be answered: its entry goes with the cancellation.
+      if (message.method === 'notifications/cancelled') this.authByRequest.delete((message.params as { requestId?: unknown } | undefined)?.requestId);
+    }
     this.onmessage?.(
       message as JSONRPCMessage,
       closeSSEStream === undefined && authInfo === undefined
@@ -107,13 +117,14 @@ export class InProcessServer implements HostedServer {
   }
 
   async connect(era: Era, events: ConnectionEvents, _tag?: string): Promise<HostedConnection> {
-    const transport = new InProcessConnection(events);
+    const transport = new InProcessConnection(events, era);
     if (era === 'legacy') {
       const server = await this.factory({ era: 'legacy' });
       await server.connect(transport);
       transport.shutdown = () => server.close();
     } else {
-      const factory: McpServerFactory = async (ctx) => withAuthInfo(await this.factory(ctx), transport.authByRequest);
+      const authByRequest = transport.authByRequest as Map<unknown, AuthInfo>;
+      const factory: McpServerFactory = async (ctx) => withAuthInfo(await this.factory(ctx), authByRequest);
       const handle = serveStdio(factory, { transport, legacy: 'reject', onerror: (error) => events.error(error) });
       transport.shutdown = () => handle.close();
     }
