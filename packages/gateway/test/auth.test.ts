@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { ClientCredentialsProvider, Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer } from '@modelcontextprotocol/server';
 import { SignJWT } from 'jose';
@@ -255,6 +257,34 @@ describe('oauth: a flood of bad tokens', () => {
     assert.equal((await modernWhoami(gw.url, good)).status, 200);
     // One fetch to start, at most one more for the first unknown kid; the 30 s cooldown covers the rest.
     assert.ok(as.jwksFetches() <= 2, `the JWKS was fetched ${as.jwksFetches()} times for 200 bad tokens`);
+  });
+});
+
+describe('oauth: an issuer whose keys cannot be fetched', () => {
+  it('answers 503 with Retry-After (never 401), and does not retry the discovery per request', async (t) => {
+    const as = await startAuthServer();
+    t.after(() => as.close());
+    // An issuer whose metadata answers 500: the gateway cannot learn its JWKS.
+    let metadataHits = 0;
+    const broken = createServer((_req, res) => {
+      metadataHits += 1;
+      res.writeHead(500).end();
+    });
+    broken.listen(0, '127.0.0.1');
+    await once(broken, 'listening');
+    t.after(() => broken.close());
+    const issuer = `http://127.0.0.1:${(broken.address() as { port: number }).port}`;
+    const gw = await startTestGateway({ AUTH_MODE: 'oauth', OAUTH_ISSUER: issuer, OAUTH_AUDIENCE: AUDIENCE }, { factory: whoamiServer });
+    t.after(() => gw.close());
+    const token = await as.sign({ sub: 'u', aud: AUDIENCE, iss: issuer });
+    const response = await modernWhoami(gw.url, bearer(token));
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('retry-after'), '5');
+    assert.deepEqual(((await response.json()) as RpcMessage).error?.data, { code: 'AUTH_UNAVAILABLE' });
+    const afterFirst = metadataHits;
+    assert.ok(afterFirst >= 1 && afterFirst <= 3, `the discovery tried ${afterFirst} metadata URLs`);
+    for (let i = 0; i < 10; i++) assert.equal((await modernWhoami(gw.url, bearer(token))).status, 503);
+    assert.equal(metadataHits, afterFirst, 'within the cooldown no request fetches the metadata again');
   });
 });
 
