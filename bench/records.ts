@@ -90,6 +90,19 @@ export interface InitRecord {
   otherCpu?: number;
   error?: string;
 }
+/** The rows of the auth figure: no auth, a static key, a verified JWT, forged JWTs alone, and valid JWTs beside a forged flood. */
+export type AuthRow = 'none' | 'keys' | 'oauth' | 'oauth-forged' | 'oauth-under-flood';
+export interface AuthRecord {
+  row: AuthRow;
+  result?: LoadResult;
+  /** 401s per second: of the measured load (oauth-forged), or of the flood beside it (oauth-under-flood). */
+  refusedPerSec?: number;
+  /** JWKS fetches during the row. */
+  jwksFetches?: number;
+  serverCpuShare?: number;
+  otherCpu?: number;
+  error?: string;
+}
 export interface StartRecord {
   process: string;
   runsMs: number[];
@@ -193,6 +206,7 @@ export interface FigureRecords {
   upstream: UpstreamCallRecord[];
   upstreamLatency: UpstreamLatencyRecord[];
   stdioMemory: StdioMemoryRecord[];
+  auth: AuthRecord[];
 }
 
 /** One bench/results/<timestamp>.json. */

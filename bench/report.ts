@@ -15,7 +15,7 @@ function naNotes(rows: Array<{ label: string; error?: string | undefined }>): st
 }
 
 export function printReport(options: BenchOptions, records: FigureRecords, goals: GoalRecord[], warnings: string[]): void {
-  const { throughput, latency, heap, memory, inits, starts, stdio, upstream, upstreamLatency, stdioMemory } = records;
+  const { throughput, latency, heap, memory, inits, starts, stdio, upstream, upstreamLatency, stdioMemory, auth } = records;
   const out: string[] = [];
   const ceiling = plainEchoRun(throughput);
 
@@ -324,6 +324,34 @@ export function printReport(options: BenchOptions, records: FigureRecords, goals
       ),
     );
     out.push(...naNotes(stdioMemory.map((record) => ({ label: record.kind, error: record.error }))));
+  }
+
+  const open = auth.find((record) => record.row === 'none')?.result?.okPerSec;
+  if (auth.length > 0) {
+    out.push(
+      `\nwhat auth costs: gateway, 2026-07-28 tools/call echo, ${options.connections} connections (forged = random kids, a key never published; under-flood: a forged flood on as many connections beside it, its load worker on the same core)`,
+    );
+    out.push(
+      renderTable(
+        ['auth', 'valid req/s', 'vs none', 'p50 ms', 'server CPU', '401/s', 'JWKS fetches', 'non-2xx'],
+        auth.map((record) => {
+          const r = record.result;
+          if (r === undefined) return [record.row, 'n/a', '', '', '', '', '', ''];
+          const forged = record.row === 'oauth-forged';
+          return [
+            record.row,
+            forged ? '' : fmtInt(r.okPerSec),
+            forged || open === undefined ? '' : fmtShare(r.okPerSec / open),
+            forged ? '' : fmtMs(r.latencyMs.p50),
+            fmtShare(record.serverCpuShare),
+            record.refusedPerSec === undefined ? '' : fmtInt(record.refusedPerSec),
+            record.jwksFetches === undefined ? '' : fmtInt(record.jwksFetches),
+            forged ? '' : (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(auth.map((record) => ({ label: record.row, error: record.error }))));
   }
 
   out.push('\ngoals');

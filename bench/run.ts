@@ -14,6 +14,7 @@ import { stdioFigures } from './figures/stdio-bridge.js';
 import { stdioMemoryFigures } from './figures/stdio-memory.js';
 import { toolCallFigures } from './figures/tool-calls.js';
 import { upstreamFigures } from './figures/upstream-proxy.js';
+import { authFigures } from './figures/auth-cost.js';
 import { judgeGoals } from './goals.js';
 import { errorText, Harness, log } from './harness.js';
 import { type BenchOptions, parseOptions, USAGE } from './lib/cli-options.js';
@@ -65,8 +66,9 @@ async function main(): Promise<void> {
   const { upstream, upstreamLatency } =
     figures.has('upstream') && targets.has('gateway') ? await upstreamFigures(harness) : { upstream: [], upstreamLatency: [] };
   const stdioMemory = figures.has('stdio-memory') && targets.has('gateway') ? await stdioMemoryFigures(harness) : [];
+  const auth = figures.has('auth') && targets.has('gateway') ? await authFigures(harness) : [];
 
-  const records: FigureRecords = { throughput, latency, heap, memory, inits, starts, stdio, upstream, upstreamLatency, stdioMemory };
+  const records: FigureRecords = { throughput, latency, heap, memory, inits, starts, stdio, upstream, upstreamLatency, stdioMemory, auth };
   const goals = judgeGoals(records);
   printReport(options, records, goals, harness.warnings);
   const results: Results = {
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     upstream,
     upstreamLatency,
     stdioMemory,
+    auth,
     goals,
     warnings: harness.warnings,
   };

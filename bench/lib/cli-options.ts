@@ -1,7 +1,7 @@
 // Command-line options of bench/run.ts.
 import { parseArgs } from 'node:util';
 
-export const FIGURES = ['throughput', 'latency', 'heap', 'memory', 'inits', 'start', 'stdio', 'upstream', 'stdio-memory'] as const;
+export const FIGURES = ['throughput', 'latency', 'heap', 'memory', 'inits', 'start', 'stdio', 'upstream', 'stdio-memory', 'auth'] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {

@@ -40,7 +40,11 @@ describe('dev', () => {
     try {
       assert.match(dev.out(), /note: GITHUB_TOKEN comes from Secrets Manager in AWS/);
       assert.match(dev.out(), /try it: {2}npx @modelcontextprotocol\/inspector --cli http:\/\/127\.0\.0\.1:\d+\/mcp --transport http --method tools\/list/);
-      const probe = new McpProbe(dev.url, { headers: {} });
+      // The example protects the MCP with keys: dev stands a fresh local key in for the secret and says which.
+      const key = /a local key stands in for \S+: send "([\w-]+): ([0-9a-f]+)"/.exec(dev.out());
+      assert.ok(key, dev.out());
+      await assert.rejects(new McpProbe(dev.url, { headers: {} }).open(), /initialize answered 401/);
+      const probe = new McpProbe(dev.url, { headers: { [key[1] as string]: key[2] as string } });
       const { sessionId } = await probe.open();
       const list = await probe.legacy(sessionId, { id: 2, method: 'tools/list' });
       assert.ok(Array.isArray(list.message?.result?.tools));

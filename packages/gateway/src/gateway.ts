@@ -1,4 +1,6 @@
 import type { ServerEventBus } from '@modelcontextprotocol/server';
+import { IssuerKeys } from './auth/issuer-keys.js';
+import type { TokenAuthenticator } from './auth/token-authenticator.js';
 import type { GatewayConfig } from './config/config.js';
 import type { McpServerFactory } from './hosting/server-factory.js';
 import { RequestBudget } from './hosting/request-budget.js';
@@ -88,6 +90,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     guard: createOriginGuard(config.allowedHosts, config.allowedOrigins),
     answers,
     accepting: () => state === 'ready',
+    issuerKeys: config.auth.mode === 'oauth' ? new IssuerKeys(config.auth) : undefined,
     factory: options.factory,
     store: options.store,
     bus: options.bus,
@@ -123,6 +126,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     };
   }, answers.jsonHeaders);
   const mounts = new Map(servers.flatMap((server) => server.paths.map((path) => [path, server.mount] as const)));
+  const resources = new Map(
+    servers.flatMap((server) => (server.resource === undefined ? [] : server.paths.map((path) => [path, server.resource as TokenAuthenticator] as const))),
+  );
   const http = new HttpServer(
     {
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
@@ -131,7 +137,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       maxConnections: config.maxConnections,
       logger,
     },
-    createRouter({ mounts, health, logger, metrics, jsonHeaders: answers.jsonHeaders }),
+    createRouter({ mounts, resources, health, logger, metrics, jsonHeaders: answers.jsonHeaders }),
   );
 
   const port = await http.listen(config.port, config.host);

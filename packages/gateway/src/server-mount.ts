@@ -1,4 +1,8 @@
 import { InMemoryServerEventBus, type McpServerFactory, type ServerEventBus } from '@modelcontextprotocol/server';
+import type { Authenticator } from './auth/authenticator.js';
+import type { IssuerKeys } from './auth/issuer-keys.js';
+import { KeyAuthenticator } from './auth/key-authenticator.js';
+import { TokenAuthenticator } from './auth/token-authenticator.js';
 import type { GatewayConfig } from './config/config.js';
 import type { ServerSpec } from './config/server-specs.js';
 import createDemoServer from './demo/demo-server.js';
@@ -39,6 +43,8 @@ export interface MountedServer {
   readonly hosted: HostedServer;
   readonly sessions: SessionManager;
   readonly events: EventStore | undefined;
+  /** The OAuth resource server of its paths, whose RFC 9728 metadata the router serves; undefined unless its auth is oauth. */
+  readonly resource: TokenAuthenticator | undefined;
   /** What `/healthz` says about this server. */
   health(): { readonly problem: string | undefined; readonly sessions: number; readonly liveServers: number };
   endStreamsForDrain(): void;
@@ -54,6 +60,8 @@ export interface SharedParts {
   readonly guard: OriginGuard;
   readonly answers: AnswerDefaults;
   readonly accepting: () => boolean;
+  /** The OAuth issuer's keys, one cache for every server that uses AUTH_MODE=oauth. */
+  readonly issuerKeys: IssuerKeys | undefined;
   /** The shared store (SESSION_STORE=redis): a client, and a second connection for subscriptions. */
   readonly redis?: { readonly client: RedisClient; readonly subscriber: RedisClient } | undefined;
   /** Test seams for the default server: its factory, session store and event bus. */
@@ -86,6 +94,19 @@ async function hostedServerOf(spec: ServerSpec, shared: SharedParts, logger: Log
     }
     case 'url':
       return new UpstreamHttpServer({ name: spec.name, url: source.url, headers: source.headers, logger });
+  }
+}
+
+function authenticatorOf(spec: ServerSpec, issuerKeys: IssuerKeys | undefined): Authenticator | undefined {
+  const auth = spec.auth;
+  switch (auth.mode) {
+    case 'none':
+      return undefined;
+    case 'keys':
+      return new KeyAuthenticator(auth);
+    case 'oauth':
+      // A server's own `{ "mode": "oauth" }` is the gateway's settings, so the gateway made their keys.
+      return new TokenAuthenticator(auth, issuerKeys as IssuerKeys, spec.paths);
   }
 }
 
@@ -177,7 +198,9 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
     maxRequestsPerSession: config.maxRequestsPerSession,
     accepting: shared.accepting,
   });
+  const authenticator = authenticatorOf(spec, shared.issuerKeys);
   const mount = createMcpMount({
+    authenticator,
     server: spec.name,
     legacy,
     modern,
@@ -195,6 +218,7 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
     hosted,
     sessions,
     events,
+    resource: authenticator instanceof TokenAuthenticator ? authenticator : undefined,
     health: () => ({ problem: hosted.problem?.(), sessions: sessions.knownCount, liveServers: sessions.liveCount }),
     endStreamsForDrain() {
       sessions.endStreamsForDrain();

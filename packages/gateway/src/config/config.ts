@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { ConfigError } from './config-error.js';
 import { type ServerSpec, serverSpecsOf } from './server-specs.js';
 import { createHash } from 'node:crypto';
+import { type AuthConfig, authConfigOf } from './auth-config.js';
 
 /**
  * The gateway's one configuration object. It is built once at start from
@@ -99,8 +100,10 @@ export interface GatewayConfig {
   readonly metricsService: string;
   /** @default 60000 (one EMF document per MCP method per minute) */
   readonly metricsIntervalMs: number;
-  /** Extra header names whose values never reach the log (static API keys). */
+  /** Extra header names whose values never reach the log (static API keys); the key headers of `auth` and of every server are among them. */
   readonly secretHeaders: readonly string[];
+  /** Who may call the hosted servers (AUTH_MODE and the AUTH_* and OAUTH_* variables); a server in MCP_SERVERS may have its own. @default { mode: 'none' } */
+  readonly auth: AuthConfig;
   readonly version: string;
   /** What looked wrong but did not stop the start (a misspelled variable), logged once the logger exists. */
   readonly warnings: readonly string[];
@@ -166,6 +169,14 @@ export const CONFIG_VARIABLES = {
   ALLOWED_ORIGINS: '',
   TASK_HEADER: 'on',
   SECRET_HEADERS: '',
+  AUTH_MODE: 'none',
+  AUTH_KEYS: '',
+  AUTH_HEADER: 'authorization',
+  OAUTH_ISSUER: '',
+  OAUTH_JWKS_URL: '',
+  OAUTH_AUDIENCE: '',
+  OAUTH_SCOPES: '',
+  OAUTH_ALGORITHMS: 'RS256,ES256',
   METRICS: 'off',
   METRICS_SERVICE: 'mcp-fargate',
   METRICS_INTERVAL_MS: '60000',
@@ -235,11 +246,21 @@ export function loadConfig(env: Env): GatewayConfig {
   const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
   const port = integer('PORT', 0, 65_535);
   const taskHeader = oneOf('TASK_HEADER', ['on', 'off']);
+  const auth = authConfigOf(read);
+  const servers = serverSpecsOf(env, auth);
+  const keyHeaders = [auth, ...servers.map((server) => server.auth)].flatMap((each) => (each.mode === 'keys' ? [each.header] : []));
+  const warnings = configWarnings(env);
+  if (servers.some((server) => server.auth.mode === 'none') && !loopback) {
+    warnings.push(`AUTH_MODE=none on HOST=${host}: anyone who reaches this port can call every tool; set AUTH_MODE=keys or oauth`);
+  }
+  if (auth.mode === 'oauth' && auth.audience === undefined) {
+    warnings.push('OAUTH_AUDIENCE is not set: a token the issuer made for any other resource is accepted here; set it to this MCP URL (RFC 8707)');
+  }
 
   return Object.freeze({
     port,
     host,
-    servers: Object.freeze(serverSpecsOf(env)),
+    servers: Object.freeze(servers),
     maxChildren,
     childStartTimeoutMs: integer('CHILD_START_TIMEOUT_MS', 100, 3_600_000),
     childStopGraceMs: integer('CHILD_STOP_GRACE_MS', 0, 600_000),
@@ -279,12 +300,13 @@ export function loadConfig(env: Env): GatewayConfig {
     allowedHosts: Object.freeze(list('ALLOWED_HOSTS').length > 0 ? list('ALLOWED_HOSTS') : loopback ? LOOPBACK_HOSTS : []),
     allowedOrigins: Object.freeze(origins.length > 0 ? origins : loopback ? ['http://localhost', 'http://127.0.0.1', 'http://[::1]'] : []),
     taskId: taskHeader === 'on' ? taskIdOf(env) : undefined,
-    secretHeaders: Object.freeze(list('SECRET_HEADERS').map((name) => name.toLowerCase())),
+    secretHeaders: Object.freeze([...new Set([...list('SECRET_HEADERS').map((name) => name.toLowerCase()), ...keyHeaders])]),
+    auth,
     metrics: oneOf('METRICS', ['off', 'emf'] as const),
     metricsService: read('METRICS_SERVICE'),
     metricsIntervalMs: integer('METRICS_INTERVAL_MS', 1000, 3_600_000),
     version: GATEWAY_VERSION,
-    warnings: Object.freeze(configWarnings(env)),
+    warnings: Object.freeze(warnings),
   });
 }
 

@@ -5,19 +5,24 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { serverSpecsOf } from './server-specs.js';
 
-const sourceOf = (env: Record<string, string>) => (serverSpecsOf(env)[0] as ReturnType<typeof serverSpecsOf>[number]).source;
+const NO_AUTH = { mode: 'none' } as const;
+
+const sourceOf = (env: Record<string, string>) => (serverSpecsOf(env, NO_AUTH)[0] as ReturnType<typeof serverSpecsOf>[number]).source;
 
 describe('serverSpecsOf', () => {
   it('refuses two ways of naming the server, naming both', () => {
     assert.throws(
-      () => serverSpecsOf({ MCP_SERVER: './a.js', MCP_SERVER_URL: 'http://127.0.0.1:1/mcp' }),
+      () => serverSpecsOf({ MCP_SERVER: './a.js', MCP_SERVER_URL: 'http://127.0.0.1:1/mcp' }, NO_AUTH),
       /^ConfigError: MCP_SERVER="\.\/a\.js" is not valid: expected one way to name the hosted server, but MCP_SERVER_URL is set too$/m,
     );
   });
 
   it('refuses a helper variable without the one it belongs to', () => {
-    assert.throws(() => serverSpecsOf({ MCP_SERVER_CWD: '/srv' }), /MCP_SERVER_CWD="\/srv" is not valid: expected to be set only with MCP_SERVER_COMMAND/);
-    assert.throws(() => serverSpecsOf({ MCP_SERVER_HEADERS: '{}' }), /expected to be set only with MCP_SERVER_URL/);
+    assert.throws(
+      () => serverSpecsOf({ MCP_SERVER_CWD: '/srv' }, NO_AUTH),
+      /MCP_SERVER_CWD="\/srv" is not valid: expected to be set only with MCP_SERVER_COMMAND/,
+    );
+    assert.throws(() => serverSpecsOf({ MCP_SERVER_HEADERS: '{}' }, NO_AUTH), /expected to be set only with MCP_SERVER_URL/);
   });
 
   it('runs a stdio command in MCP_SERVER_CWD', () => {
@@ -38,7 +43,7 @@ describe('serverSpecsOf', () => {
       headers: { 'x-api-key': 'k-1', 'x-team': 'a blue' },
     });
     assert.throws(
-      () => serverSpecsOf({ ...env, TEAM: 'blue' }),
+      () => serverSpecsOf({ ...env, TEAM: 'blue' }, NO_AUTH),
       /MCP_SERVER_HEADERS="\$\{UPSTREAM_KEY\}" is not valid: expected references to variables set in the gateway's environment \(UPSTREAM_KEY is not set\)/,
     );
   });
@@ -46,7 +51,7 @@ describe('serverSpecsOf', () => {
   it('reads MCP_SERVERS from a file when it is a path, and names a path it cannot read', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mcpf-servers-')), 'servers.json');
     writeFileSync(file, JSON.stringify({ docs: { url: 'http://127.0.0.1:8000/mcp', default: true }, gh: { command: 'gh-mcp' } }));
-    const specs = serverSpecsOf({ MCP_SERVERS: file });
+    const specs = serverSpecsOf({ MCP_SERVERS: file }, NO_AUTH);
     assert.deepEqual(
       specs.map((spec) => [spec.name, spec.paths, spec.source.kind]),
       [
@@ -55,7 +60,7 @@ describe('serverSpecsOf', () => {
       ],
     );
     assert.throws(
-      () => serverSpecsOf({ MCP_SERVERS: `${file}.missing` }),
+      () => serverSpecsOf({ MCP_SERVERS: `${file}.missing` }, NO_AUTH),
       /MCP_SERVERS=".*servers\.json\.missing" is not valid: expected inline JSON or the path of a readable JSON file \(ENOENT/,
     );
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseCommandLine } from './command-line.js';
+import { type AuthConfig, headerOf, keysOf } from './auth-config.js';
 import { ConfigError } from './config-error.js';
 
 /** Where a hosted MCP server comes from. */
@@ -25,6 +26,8 @@ export interface ServerSpec {
   readonly paths: readonly string[];
   readonly source: ServerSource;
   readonly limits: ServerLimits;
+  /** Who may call it: the gateway's AUTH_MODE, unless its MCP_SERVERS entry has an `auth` of its own. */
+  readonly auth: AuthConfig;
 }
 
 /**
@@ -62,7 +65,7 @@ export const SINGLE_SERVER_NAME = 'default';
 
 const SERVER_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENTRY_KEYS = ['module', 'command', 'url', 'cwd', 'env', 'passEnv', 'headers', 'default', 'maxSessions', 'maxLiveServers'];
+const ENTRY_KEYS = ['module', 'command', 'url', 'cwd', 'env', 'passEnv', 'headers', 'default', 'maxSessions', 'maxLiveServers', 'auth'];
 const KINDS = ['module', 'command', 'url'] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -71,7 +74,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * The servers the gateway hosts, from exactly one of MCP_SERVER,
  * MCP_SERVER_COMMAND, MCP_SERVER_URL or MCP_SERVERS (none: the built-in demo).
  */
-export function serverSpecsOf(env: Env): ServerSpec[] {
+export function serverSpecsOf(env: Env, auth: AuthConfig): ServerSpec[] {
   const value = (name: string): string | undefined => {
     const raw = env[name]?.trim();
     return raw === undefined || raw === '' ? undefined : raw;
@@ -92,7 +95,7 @@ export function serverSpecsOf(env: Env): ServerSpec[] {
   ] as const) {
     if (value(helper) !== undefined && value(owner) === undefined) throw new ConfigError(helper, value(helper) as string, `to be set only with ${owner}`);
   }
-  const single = (source: ServerSource): ServerSpec[] => [{ name: SINGLE_SERVER_NAME, isDefault: true, paths: ['/mcp'], source, limits: {} }];
+  const single = (source: ServerSource): ServerSpec[] => [{ name: SINGLE_SERVER_NAME, isDefault: true, paths: ['/mcp'], source, limits: {}, auth }];
   const module = value('MCP_SERVER');
   if (module !== undefined) return single({ kind: 'module', path: module });
   const command = value('MCP_SERVER_COMMAND');
@@ -116,12 +119,12 @@ export function serverSpecsOf(env: Env): ServerSpec[] {
     });
   }
   const servers = value('MCP_SERVERS');
-  if (servers !== undefined) return namedServers(env, servers);
+  if (servers !== undefined) return namedServers(env, servers, auth);
   return single({ kind: 'demo' });
 }
 
 /** MCP_SERVERS: inline JSON, or the path of a JSON file. */
-function namedServers(env: Env, raw: string): ServerSpec[] {
+function namedServers(env: Env, raw: string, auth: AuthConfig): ServerSpec[] {
   let text = raw;
   if (!raw.startsWith('{')) {
     try {
@@ -134,13 +137,13 @@ function namedServers(env: Env, raw: string): ServerSpec[] {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
     throw new ConfigError('MCP_SERVERS', text.slice(0, 200), 'a JSON object of at least one server: { "<name>": { "command" | "module" | "url": ... } }');
   }
-  const specs = Object.entries(parsed as Record<string, unknown>).map(([name, entry]) => namedServer(env, name, entry));
+  const specs = Object.entries(parsed as Record<string, unknown>).map(([name, entry]) => namedServer(env, name, entry, auth));
   const defaults = specs.filter((spec) => spec.isDefault);
   if (defaults.length > 1) throw new ConfigError('MCP_SERVERS', defaults.map((spec) => spec.name).join(', '), 'at most one server with "default": true');
   return specs;
 }
 
-function namedServer(env: Env, name: string, entry: unknown): ServerSpec {
+function namedServer(env: Env, name: string, entry: unknown, gatewayAuth: AuthConfig): ServerSpec {
   const at = (field: string): string => `MCP_SERVERS.${name}${field === '' ? '' : `.${field}`}`;
   if (!SERVER_NAME.test(name))
     throw new ConfigError(
@@ -175,12 +178,14 @@ function namedServer(env: Env, name: string, entry: unknown): ServerSpec {
   const isDefault = fields['default'];
   if (isDefault !== undefined && typeof isDefault !== 'boolean') throw new ConfigError(at('default'), JSON.stringify(isDefault), 'true or false');
   const limits: ServerLimits = { maxSessions: limit('maxSessions'), maxLiveServers: limit('maxLiveServers') };
+  const auth = fields['auth'] === undefined ? gatewayAuth : serverAuth(env, at('auth'), fields['auth'], gatewayAuth);
   const spec = (source: ServerSource): ServerSpec => ({
     name,
     isDefault: isDefault === true,
     paths: isDefault === true ? [`/${name}/mcp`, '/mcp'] : [`/${name}/mcp`],
     source,
     limits,
+    auth,
   });
   const [kind] = kinds as [(typeof KINDS)[number]];
   if (kind !== 'command') {
@@ -216,6 +221,43 @@ function namedServer(env: Env, name: string, entry: unknown): ServerSpec {
         env: childEnv(env, passEnv as string[], values as Record<string, unknown>, at('passEnv')),
       });
     }
+  }
+}
+
+/**
+ * A server's own `auth`: `{ "mode": "none" }`, `{ "mode": "keys", "keys":
+ * "${TEAM_KEYS}", "header": "X-Api-Key" }` (keys as a list or one string,
+ * best a reference to a variable ECS fills from Secrets Manager), or
+ * `{ "mode": "oauth" }`, which uses the gateway's OAUTH_* settings.
+ */
+function serverAuth(env: Env, variable: string, value: unknown, gatewayAuth: AuthConfig): AuthConfig {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(variable, JSON.stringify(value), `an object such as { "mode": "keys", "keys": "\${TEAM_KEYS}" }`);
+  const { mode, keys, header, ...rest } = value as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new ConfigError(`${variable}.${extra}`, '(set)', 'one of the fields mode, keys, header');
+  switch (mode) {
+    case 'none':
+    case 'oauth':
+      if (keys !== undefined || header !== undefined) throw new ConfigError(variable, String(mode), 'keys and header only with "mode": "keys"');
+      if (mode === 'none') return { mode };
+      if (gatewayAuth.mode !== 'oauth') throw new ConfigError(variable, 'oauth', 'AUTH_MODE=oauth with its OAUTH_* settings, which every oauth server shares');
+      return gatewayAuth;
+    case 'keys': {
+      // The keys are secrets: only their shape is named when they are wrong.
+      const list = typeof keys === 'string' ? keysOf(substitute(env, `${variable}.keys`, keys)) : Array.isArray(keys) ? keys : undefined;
+      if (list === undefined || list.length === 0 || !list.every((key) => typeof key === 'string' && key.trim() !== '')) {
+        throw new ConfigError(
+          `${variable}.keys`,
+          '(hidden)',
+          `a non-empty list of keys, or a string of comma- or newline-separated keys such as "\${TEAM_KEYS}"`,
+        );
+      }
+      if (header !== undefined && typeof header !== 'string') throw new ConfigError(`${variable}.header`, JSON.stringify(header), 'a header name');
+      return { mode, keys: (list as string[]).map((key) => key.trim()), header: headerOf(`${variable}.header`, header ?? 'authorization') };
+    }
+    default:
+      throw new ConfigError(`${variable}.mode`, JSON.stringify(mode), 'one of "none", "keys", "oauth"');
   }
 }
 

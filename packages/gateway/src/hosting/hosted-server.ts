@@ -1,3 +1,4 @@
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { InboundMessage, OutboundMessage, RequestId } from '../protocol/json-rpc.js';
 
 export type Era = 'legacy' | 'modern';
@@ -46,6 +47,12 @@ export interface ConnectionEvents {
 export interface SendExtra {
   /** Lets the handler end its SSE stream early (SEP-1699), where the client can resume it. */
   readonly closeSSEStream?: (() => void) | undefined;
+  /**
+   * Who sent the request, for the handlers of an in-process SDK server
+   * (`ctx.http.authInfo`). Stdio and upstream servers never get it: the
+   * caller's credentials stop at the gateway.
+   */
+  readonly authInfo?: AuthInfo | undefined;
 }
 
 export interface HostedConnection {

@@ -1,4 +1,5 @@
 import {
+  type AuthInfo,
   type JSONRPCMessage,
   type McpServerFactory,
   McpServer,
@@ -24,11 +25,25 @@ class InProcessConnection implements Transport {
   /** Closes what serves this connection (the server, or the SDK's serving entry). */
   shutdown: () => Promise<void> = async () => {};
 
-  constructor(private readonly events: ConnectionEvents) {}
+  /**
+   * The auth info of requests in progress on a modern connection, by id: the
+   * SDK's `serveStdio` passes no per-message extras to the instance, so the
+   * instance's transport takes them from here (see `withAuthInfo`). A legacy
+   * connection hands them over with each message and keeps none.
+   */
+  readonly authByRequest: Map<unknown, AuthInfo> | undefined;
+
+  constructor(
+    private readonly events: ConnectionEvents,
+    era: Era,
+  ) {
+    this.authByRequest = era === 'modern' ? new Map() : undefined;
+  }
 
   async start(): Promise<void> {}
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.authByRequest !== undefined && 'id' in message && !('method' in message)) this.authByRequest.delete(message.id);
     this.events.message(message as OutboundMessage, options?.relatedRequestId);
   }
 
@@ -42,7 +57,18 @@ class InProcessConnection implements Transport {
 
   deliver(message: InboundMessage, extra?: SendExtra): void {
     const closeSSEStream = extra?.closeSSEStream;
-    this.onmessage?.(message as JSONRPCMessage, closeSSEStream === undefined ? undefined : { closeSSEStream });
+    const authInfo = extra?.authInfo;
+    if (this.authByRequest !== undefined) {
+      if (authInfo !== undefined && message.id !== undefined && message.method !== undefined) this.authByRequest.set(message.id, authInfo);
+      // A cancelled request may never be answered: its entry goes with the cancellation.
+      if (message.method === 'notifications/cancelled') this.authByRequest.delete((message.params as { requestId?: unknown } | undefined)?.requestId);
+    }
+    this.onmessage?.(
+      message as JSONRPCMessage,
+      closeSSEStream === undefined && authInfo === undefined
+        ? undefined
+        : { ...(closeSSEStream === undefined ? {} : { closeSSEStream }), ...(authInfo === undefined ? {} : { authInfo }) },
+    );
   }
 
   async end(): Promise<void> {
@@ -91,13 +117,15 @@ export class InProcessServer implements HostedServer {
   }
 
   async connect(era: Era, events: ConnectionEvents, _tag?: string): Promise<HostedConnection> {
-    const transport = new InProcessConnection(events);
+    const transport = new InProcessConnection(events, era);
     if (era === 'legacy') {
       const server = await this.factory({ era: 'legacy' });
       await server.connect(transport);
       transport.shutdown = () => server.close();
     } else {
-      const handle = serveStdio(this.factory, { transport, legacy: 'reject', onerror: (error) => events.error(error) });
+      const authByRequest = transport.authByRequest as Map<unknown, AuthInfo>;
+      const factory: McpServerFactory = async (ctx) => withAuthInfo(await this.factory(ctx), authByRequest);
+      const handle = serveStdio(factory, { transport, legacy: 'reject', onerror: (error) => events.error(error) });
       transport.shutdown = () => handle.close();
     }
     return {
@@ -111,4 +139,24 @@ export class InProcessServer implements HostedServer {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Gives a modern instance's handlers the auth info of each request. The
+ * instance is connected by `serveStdio` to a transport of its own, whose
+ * inbound messages carry no extras; once connected, that transport's message
+ * handler is wrapped to add the auth info the gateway recorded for the id.
+ */
+function withAuthInfo<T extends McpServer | Server>(server: T, authByRequest: ReadonlyMap<unknown, AuthInfo>): T {
+  const connect = server.connect.bind(server);
+  server.connect = async (transport: Transport) => {
+    await connect(transport);
+    const deliver = transport.onmessage;
+    if (deliver === undefined) return;
+    transport.onmessage = (message, extra) => {
+      const authInfo = 'id' in message && 'method' in message ? authByRequest.get(message.id) : undefined;
+      deliver(message, authInfo === undefined ? extra : { ...extra, authInfo });
+    };
+  };
+  return server;
 }

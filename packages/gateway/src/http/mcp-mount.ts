@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { LegacyEndpoint } from '../legacy/legacy-endpoint.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import type { InboundClassifier } from '../protocol/classify.js';
 import { idOf } from '../protocol/json-rpc.js';
 import { parseJson } from '../protocol/json-text.js';
 import type { StandardHeaders } from '../protocol/standard-headers.js';
-import { fail } from '../reply/reply-sink.js';
+import { fail, RETRY_AFTER_S } from '../reply/reply-sink.js';
+import { GATEWAY_ERRORS, gatewayError } from '../errors.js';
 import { StoreUnavailableError } from '../stores/session-store.js';
 import type { RequestNotes } from '../reply/request-notes.js';
 import { type AnswerDefaults, HttpReplySink } from './http-reply-sink.js';
@@ -24,6 +26,8 @@ export interface McpMountOptions {
   /** False while draining: no new `subscriptions/listen`. */
   readonly accepting: () => boolean;
   readonly answers: AnswerDefaults;
+  /** Checks every request's credentials before anything else reads it. @default none: the endpoint is open */
+  readonly authenticator?: Authenticator | undefined;
 }
 
 /** Serves one MCP endpoint: the HTTP checks, then the request handed to the endpoint of its era. */
@@ -38,7 +42,7 @@ export type McpMount = (req: IncomingMessage, res: ServerResponse, notes: Reques
 export function createMcpMount(options: McpMountOptions): McpMount {
   const { legacy, modern, classifier, guard, answers } = options;
 
-  const post = async (req: IncomingMessage, res: ServerResponse, sink: HttpReplySink, notes: RequestNotes): Promise<void> => {
+  const post = async (req: IncomingMessage, res: ServerResponse, sink: HttpReplySink, notes: RequestNotes, principal: Principal | undefined): Promise<void> => {
     const contentType = req.headers['content-type'];
     // A body the gateway will not read ends the connection with the answer, rather than being drained into nothing.
     if (contentType === undefined || !/^application\/json\s*(;|$)/i.test(contentType)) {
@@ -78,18 +82,36 @@ export function createMcpMount(options: McpMountOptions): McpMount {
         notes.mcpMethod = route.message.method;
         // A subscription opened now would only hold the drain open until it is cut.
         if (!options.accepting() && route.message.method === 'subscriptions/listen') return fail(sink, 'DRAINING', idOf(parsed.value));
-        return modern.handle(sink, route, standard);
+        return modern.handle(sink, route, standard, principal);
       case 'legacy':
-        return legacy.post(sink, parsed.value, { sessionId: header(req, 'mcp-session-id'), protocolVersion: standard.protocolVersion }, notes);
+        return legacy.post(sink, parsed.value, { sessionId: header(req, 'mcp-session-id'), protocolVersion: standard.protocolVersion, principal }, notes);
     }
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse, sink: HttpReplySink, notes: RequestNotes): Promise<void> => {
     const refused = guard(req.headers.host, req.headers.origin);
     if (refused !== undefined) return fail(sink, refused);
+    let principal: Principal | undefined;
+    if (options.authenticator !== undefined) {
+      const url = req.url ?? '/';
+      const query = url.indexOf('?');
+      const outcome = await options.authenticator.authenticate(
+        req.headers,
+        query === -1 ? undefined : new URLSearchParams(url.slice(query + 1)),
+        query === -1 ? url : url.slice(0, query),
+      );
+      if (!outcome.ok) {
+        // The body of a refused request is never read: the connection ends with the answer.
+        res.setHeader('connection', 'close');
+        const headers: Record<string, string> = outcome.challenge === undefined ? {} : { 'www-authenticate': outcome.challenge };
+        if (GATEWAY_ERRORS[outcome.code].status === 503) headers['retry-after'] = RETRY_AFTER_S;
+        return sink.error(GATEWAY_ERRORS[outcome.code].status, null, gatewayError(outcome.code, outcome.detail), headers);
+      }
+      principal = outcome.principal;
+    }
     switch (req.method) {
       case 'POST':
-        return post(req, res, sink, notes);
+        return post(req, res, sink, notes, principal);
       case 'GET':
         if (!(req.headers.accept ?? '').includes('text/event-stream')) {
           notes.mcpMethod = 'stream';
@@ -97,11 +119,16 @@ export function createMcpMount(options: McpMountOptions): McpMount {
         }
         return legacy.get(
           sink,
-          { sessionId: header(req, 'mcp-session-id'), protocolVersion: header(req, 'mcp-protocol-version'), lastEventId: header(req, 'last-event-id') },
+          {
+            sessionId: header(req, 'mcp-session-id'),
+            protocolVersion: header(req, 'mcp-protocol-version'),
+            lastEventId: header(req, 'last-event-id'),
+            principal,
+          },
           notes,
         );
       case 'DELETE':
-        return legacy.delete(sink, header(req, 'mcp-session-id'), notes);
+        return legacy.delete(sink, { sessionId: header(req, 'mcp-session-id'), protocolVersion: undefined, principal }, notes);
       default:
         res.setHeader('allow', 'POST, GET, DELETE');
         return fail(sink, 'METHOD_NOT_ALLOWED', null, `${req.method ?? ''} is not served; use POST, GET or DELETE`);

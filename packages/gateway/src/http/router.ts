@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PROTECTED_RESOURCE_PATH, type TokenAuthenticator } from '../auth/token-authenticator.js';
 import { gatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EmfMetrics } from '../metrics/emf-metrics.js';
@@ -11,6 +12,8 @@ import type { McpMount } from './mcp-mount.js';
 export interface RouterOptions {
   /** MCP endpoints by path (`/mcp`, and `/<name>/mcp` per hosted server). */
   readonly mounts: ReadonlyMap<string, McpMount>;
+  /** The OAuth-protected MCP paths, whose RFC 9728 metadata is served open. @default none */
+  readonly resources?: ReadonlyMap<string, TokenAuthenticator>;
   /** Answers `GET /healthz`. */
   readonly health: (res: ServerResponse) => void;
   readonly logger: Logger;
@@ -20,6 +23,9 @@ export interface RouterOptions {
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** The path of the default MCP endpoint. */
+const MAIN_PATH = '/mcp';
+
 /** Method names past this length are cut in the log: a client chooses them. */
 const LOGGED_METHOD_CHARS = 64;
 
@@ -28,8 +34,10 @@ const LOGGED_METHOD_CHARS = 64;
  * request gets one log line and one metrics sample when its response closes.
  */
 export function createRouter(options: RouterOptions): RequestListener {
-  const { mounts, logger, metrics } = options;
+  const { mounts, resources, logger, metrics } = options;
   const paths = [...mounts.keys()].join(', ');
+  // Browser-based MCP clients read the metadata from another origin.
+  const metadataHeaders = { ...options.jsonHeaders, 'access-control-allow-origin': '*', 'cache-control': 'max-age=300' };
   return (req, res) => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
@@ -54,6 +62,15 @@ export function createRouter(options: RouterOptions): RequestListener {
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       options.health(res);
       return;
+    }
+    if (path.startsWith(PROTECTED_RESOURCE_PATH) && req.method === 'GET' && resources !== undefined) {
+      // RFC 9728 section 3.1: the path-suffixed form names the MCP path; the bare form is the one at /mcp.
+      const resourcePath = path.length === PROTECTED_RESOURCE_PATH.length ? MAIN_PATH : path.slice(PROTECTED_RESOURCE_PATH.length);
+      const resource = resources.get(resourcePath);
+      if (resource !== undefined) {
+        writeJson(res, 200, metadataHeaders, JSON.stringify(resource.metadata(req.headers, resourcePath)));
+        return;
+      }
     }
     const body = errorResponse(null, gatewayError('NOT_FOUND', `no route for ${req.method ?? ''} ${path}; MCP is served at ${paths}`));
     writeJson(res, 404, options.jsonHeaders, body);

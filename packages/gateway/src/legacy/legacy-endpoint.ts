@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/authenticator.js';
 import { type GatewayErrorCode, gatewayError } from '../errors.js';
 import type { RequestBudget } from '../hosting/request-budget.js';
 import { idOf, type InboundMessage, isRequest, type RequestId, type RpcError } from '../protocol/json-rpc.js';
@@ -22,6 +23,8 @@ export interface LegacyEndpointOptions {
 export interface LegacyHeaders {
   readonly sessionId: string | undefined;
   readonly protocolVersion: string | undefined;
+  /** Who is calling, when the path is protected: a session is theirs alone. */
+  readonly principal?: Principal | undefined;
 }
 
 const REFUSED_CHANGES: Readonly<Record<Exclude<ChangeOutcome, 'applied'>, GatewayErrorCode>> = {
@@ -39,9 +42,9 @@ export class LegacyEndpoint {
     const messages = (batch ? body : [body]) as InboundMessage[];
     notes.mcpMethod = batch ? 'batch' : (messages[0]?.method ?? 'response');
     const initialize = messages.find((message) => message.method === 'initialize');
-    if (initialize !== undefined) return this.initialize(sink, initialize, batch, notes);
-    const sessionId = headers.sessionId;
-    if (sessionId === undefined) return fail(sink, 'MISSING_SESSION_ID', idOf(body));
+    if (initialize !== undefined) return this.initialize(sink, initialize, batch, notes, headers.principal);
+    if (headers.sessionId === undefined) return fail(sink, 'MISSING_SESSION_ID', idOf(body));
+    const sessionId = ownedId(headers.sessionId, headers.principal);
     const version = headers.protocolVersion;
     if (version !== undefined && !LEGACY_VERSIONS.has(version)) {
       return fail(sink, 'UNSUPPORTED_PROTOCOL_VERSION', idOf(body), `${version}; supported: ${[...LEGACY_VERSIONS].join(', ')}`);
@@ -73,7 +76,7 @@ export class LegacyEndpoint {
     }
     try {
       notes.session = session.logId;
-      await this.serve(sink, session, messages, requests, batch, idOf(body));
+      await this.serve(sink, session, messages, requests, batch, idOf(body), headers.principal);
     } finally {
       session.unpin();
     }
@@ -81,8 +84,9 @@ export class LegacyEndpoint {
 
   async get(sink: ReplySink, headers: LegacyHeaders & { readonly lastEventId: string | undefined }, notes: RequestNotes): Promise<void> {
     notes.mcpMethod = 'stream';
-    const { sessionId, protocolVersion, lastEventId } = headers;
-    if (sessionId === undefined) return fail(sink, 'MISSING_SESSION_ID');
+    const { protocolVersion, lastEventId } = headers;
+    if (headers.sessionId === undefined) return fail(sink, 'MISSING_SESSION_ID');
+    const sessionId = ownedId(headers.sessionId, headers.principal);
     notes.session = shortId(sessionId);
     if (protocolVersion !== undefined && !LEGACY_VERSIONS.has(protocolVersion)) return fail(sink, 'UNSUPPORTED_PROTOCOL_VERSION', null, protocolVersion);
     // Resuming stays possible while draining: a request may still be answering here.
@@ -102,19 +106,21 @@ export class LegacyEndpoint {
     else if (opened === 'full') fail(sink, 'STREAMS_FULL');
   }
 
-  async delete(sink: ReplySink, sessionId: string | undefined, notes: RequestNotes): Promise<void> {
+  async delete(sink: ReplySink, headers: LegacyHeaders, notes: RequestNotes): Promise<void> {
     notes.mcpMethod = 'terminate';
-    if (sessionId === undefined) return fail(sink, 'MISSING_SESSION_ID');
+    if (headers.sessionId === undefined) return fail(sink, 'MISSING_SESSION_ID');
+    const sessionId = ownedId(headers.sessionId, headers.principal);
     notes.session = shortId(sessionId);
     if (!(await this.options.sessions.delete(sessionId))) return fail(sink, 'UNKNOWN_SESSION');
     sink.empty(200);
   }
 
-  private async initialize(sink: ReplySink, initialize: InboundMessage, batch: boolean, notes: RequestNotes): Promise<void> {
+  private async initialize(sink: ReplySink, initialize: InboundMessage, batch: boolean, notes: RequestNotes, principal: Principal | undefined): Promise<void> {
     if (batch) return fail(sink, 'INITIALIZE_IN_BATCH');
     if (initialize.id === undefined) return fail(sink, 'INVALID_REQUEST', null, 'initialize must be a request with an id');
     if (!this.options.accepting()) return fail(sink, 'DRAINING', initialize.id);
-    const created = await this.options.sessions.create(initialize.params);
+    const owner = principal === undefined ? '' : ownedId('', principal);
+    const created = await this.options.sessions.create(initialize.params, owner);
     switch (created.kind) {
       case 'full':
         return fail(sink, 'SESSIONS_FULL', initialize.id);
@@ -126,7 +132,7 @@ export class LegacyEndpoint {
         return sink.json(200, JSON.stringify({ ...created.response, id: initialize.id }));
       case 'created':
         notes.session = created.logId;
-        return sink.json(200, JSON.stringify({ ...created.response, id: initialize.id }), { 'mcp-session-id': created.id });
+        return sink.json(200, JSON.stringify({ ...created.response, id: initialize.id }), { 'mcp-session-id': created.id.slice(owner.length) });
     }
   }
 
@@ -142,6 +148,7 @@ export class LegacyEndpoint {
     requests: InboundMessage[],
     batch: boolean,
     id: RequestId | null,
+    principal: Principal | undefined,
   ): Promise<void> {
     // JSON-RPC batching was removed from streamable HTTP in 2025-06-18.
     if (batch && (session.protocolVersion ?? '') >= '2025-06-18') return fail(sink, 'BATCH_NOT_SUPPORTED');
@@ -169,8 +176,18 @@ export class LegacyEndpoint {
     }
     // The session may have been deleted while its record was changed.
     if (session.isClosed) return fail(sink, 'UNKNOWN_SESSION', id);
-    session.post(sink, messages, requests.length, batch, refused);
+    session.post(sink, messages, requests.length, batch, refused, principal?.authInfo);
   }
+}
+
+/**
+ * The id a session is stored under: the creator's fingerprint before the id
+ * the client holds. Another principal presenting the same id looks up another
+ * key, and finds nothing: a 404 exactly like an unknown session, on every
+ * path, with no extra store read and on every task alike.
+ */
+function ownedId(sessionId: string, principal: Principal | undefined): string {
+  return principal === undefined ? sessionId : `${principal.fingerprint}.${sessionId}`;
 }
 
 /** The first request id that appears twice (1 and "1" are different ids). */

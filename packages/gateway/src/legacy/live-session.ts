@@ -1,3 +1,4 @@
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { GatewayErrorCode } from '../errors.js';
 import type { HostedServer } from '../hosting/hosted-server.js';
 import type { RequestBudget } from '../hosting/request-budget.js';
@@ -143,7 +144,14 @@ export class LiveSession {
    * A `refused` request (a state change the record could not take) is
    * answered with its error and never reaches the server.
    */
-  post(sink: ReplySink, messages: readonly InboundMessage[], requests: number, batch: boolean, refused?: ReadonlyMap<RequestId, RpcError>): void {
+  post(
+    sink: ReplySink,
+    messages: readonly InboundMessage[],
+    requests: number,
+    batch: boolean,
+    refused?: ReadonlyMap<RequestId, RpcError>,
+    authInfo?: AuthInfo,
+  ): void {
     this.lastUsedAt = this.host.now();
     if (requests === 0) {
       for (const message of messages) this.handOver(message);
@@ -159,7 +167,7 @@ export class LiveSession {
       if (!reply.complete) reply.detach();
     });
     // A handler may cut its stream only where the client can resume it (SEP-1699).
-    const extra = primes ? { closeSSEStream: () => reply.closeStream() } : undefined;
+    const extra = primes || authInfo !== undefined ? { ...(primes ? { closeSSEStream: () => reply.closeStream() } : {}), authInfo } : undefined;
     for (const message of messages) {
       if (!isRequest(message)) this.handOver(message);
       else {

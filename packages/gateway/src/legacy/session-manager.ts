@@ -112,24 +112,25 @@ export class SessionManager {
    * needs its server: the answer comes from the hosted server's answer to
    * the same protocol version, which depends on nothing else the client sends
    * (the SDK's `initialize` negotiates the version and returns the server's
-   * capabilities, info and instructions).
+   * capabilities, info and instructions). `owner` prefixes the stored id: the
+   * creator's fingerprint when the path is protected.
    */
-  async create(initializeParams: unknown): Promise<CreateOutcome> {
+  async create(initializeParams: unknown, owner = ''): Promise<CreateOutcome> {
     // Params the SDK would refuse get the hosted server's own refusal, from an eager start.
     const lazy = this.options.init === 'lazy' && isInitializeRequest({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams });
-    if (lazy) return this.start(initializeParams, undefined);
+    if (lazy) return this.start(initializeParams, undefined, owner);
     if (!this.makeRoom()) return { kind: 'busy' };
     this.opening += 1;
     try {
-      return await this.start(initializeParams, await LiveSession.open(randomBytes(16).toString('base64url'), undefined, this.host));
+      return await this.start(initializeParams, await LiveSession.open(owner + randomBytes(16).toString('base64url'), undefined, this.host), owner);
     } finally {
       this.opening -= 1;
     }
   }
 
-  private async start(initializeParams: unknown, session: LiveSession | undefined): Promise<CreateOutcome> {
+  private async start(initializeParams: unknown, session: LiveSession | undefined, owner: string): Promise<CreateOutcome> {
     // 128 bits from the CSPRNG: a session id is a bearer of the session (MCP security best practices).
-    const id = session?.id ?? randomBytes(16).toString('base64url');
+    const id = session?.id ?? owner + randomBytes(16).toString('base64url');
     const response = session === undefined ? await this.initializeAnswer(initializeParams) : await session.initialize(initializeParams);
     const result = response.result as { protocolVersion?: unknown } | undefined;
     if (response.error !== undefined || typeof result?.protocolVersion !== 'string') {

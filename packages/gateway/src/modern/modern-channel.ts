@@ -1,6 +1,6 @@
 import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
-import type { HostedServer } from '../hosting/hosted-server.js';
+import type { HostedServer, SendExtra } from '../hosting/hosted-server.js';
 import type { RequestBudget } from '../hosting/request-budget.js';
 import { RpcChannel } from '../hosting/rpc-channel.js';
 import type { InboundMessage, OutboundMessage, RequestId, RpcSink } from '../protocol/json-rpc.js';
@@ -94,8 +94,8 @@ export class ModernChannel {
   }
 
   /** Hands one client request to the instance; its answer and related messages go to `sink`. Returns the channel's id for it. */
-  dispatch(message: InboundMessage & { id: RequestId; method: string }, sink: RpcSink): number {
-    return this.rpc.request(message, sink);
+  dispatch(message: InboundMessage & { id: RequestId; method: string }, sink: RpcSink, extra?: SendExtra): number {
+    return this.rpc.request(message, sink, extra);
   }
 
   notify(message: InboundMessage): void {

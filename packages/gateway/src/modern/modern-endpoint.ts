@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/authenticator.js';
 import type { InboundModernRoute, ServerEventBus } from '@modelcontextprotocol/server';
 import { gatewayError, MODERN_LADDER_STATUS } from '../errors.js';
 import type { HostedServer } from '../hosting/hosted-server.js';
@@ -64,7 +65,8 @@ export class ModernEndpoint {
     return new ModernEndpoint(shared, listen, watches, options);
   }
 
-  async handle(sink: ReplySink, route: InboundModernRoute, headers: StandardHeaders): Promise<void> {
+  /** `principal` is who sent the request, when the path is protected: an in-process server's handlers see it as their auth info. */
+  async handle(sink: ReplySink, route: InboundModernRoute, headers: StandardHeaders, principal?: Principal): Promise<void> {
     const message = route.message as InboundMessage;
     const id = route.messageKind === 'request' ? (route.message.id as RequestId) : null;
     const revision = route.classification.revision;
@@ -97,7 +99,7 @@ export class ModernEndpoint {
         if (perRequest) void channel.shutdown();
       },
     });
-    const channelId = channel.dispatch(request, reply);
+    const channelId = channel.dispatch(request, reply, principal === undefined ? undefined : { authInfo: principal.authInfo });
     sink.onClose(() => {
       if (reply.complete) return;
       channel.cancel(channelId, 'client disconnected');
