@@ -2,8 +2,7 @@
 // started for the figure (bench/lib/redis-process.ts): tools/call throughput of each, each row with its paired plain-echo
 // ceiling; the commands the gateway sends redis per request on a session whose live server it holds; and how long the
 // first call of a session takes on a task that has never seen it (the live server rebuilt from the record).
-import type { Harness } from '../harness.js';
-import { errorText, log } from '../harness.js';
+import { errorText, type Harness, log } from '../harness.js';
 import { quantile } from '../lib/latency-samples.js';
 import { legacyHeaders, legacyToolCallBody } from '../lib/mcp-messages.js';
 import { checkToolCall, openLegacySession } from '../lib/mcp-probe.js';
@@ -11,7 +10,7 @@ import { RedisProcess } from '../lib/redis-process.js';
 import type { TargetProcess } from '../lib/target-process.js';
 import { fmtInt, fmtMs } from '../lib/text-table.js';
 import type { StoreCallRecord, StoreRebuildRecord, StoreTripsRecord } from '../records.js';
-import { CALL_SCENARIOS, type Prepared, timedLoad } from '../scenarios.js';
+import { CALL_SCENARIOS, type CallScenario, type Prepared, timedLoad } from '../scenarios.js';
 
 type Store = StoreCallRecord['store'];
 const STORES: readonly Store[] = ['memory', 'redis'];
@@ -26,7 +25,7 @@ function gatewayDefaults(store: Store, redis: RedisProcess): Record<string, stri
 }
 
 /** The throughput figure's own legacy-session scenario: one verified session that every connection shares. */
-function legacyScenario(): (typeof CALL_SCENARIOS)[number] {
+function legacyScenario(): CallScenario {
   const scenario = CALL_SCENARIOS.find((candidate) => candidate.target === 'gateway' && candidate.mode === 'legacy-session');
   if (scenario === undefined) throw new Error('no gateway legacy-session scenario');
   return scenario;
