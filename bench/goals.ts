@@ -67,6 +67,17 @@ function upstreamAddedP50(records: FigureRecords): number | undefined {
   return records.upstreamLatency[0]?.addedP50;
 }
 
+/** The Redis store's tools/call over the memory store's, each as a share of its paired plain-echo. */
+function redisShareOfMemory(records: FigureRecords): number | undefined {
+  const redis = ceilingShare(records.storeCalls.find((row) => row.store === 'redis'));
+  const memory = ceilingShare(records.storeCalls.find((row) => row.store === 'memory'));
+  return redis === undefined || memory === undefined ? undefined : redis / memory;
+}
+
+function storeTripsPerRequest(records: FigureRecords): number | undefined {
+  return records.storeTrips[0]?.perRequest;
+}
+
 const ms = (digits: number) => (value: number) => `${fmtMs(value, digits)} ms`;
 const bytes = (value: number) => `${fmtInt(value)} B`;
 
@@ -82,6 +93,8 @@ const GOALS: readonly Goal[] = [
   { goal: 'stdio modern: gateway >= 2x the faster peer', figure: overFasterPeer('modern'), shown: fmtFactor, atLeast: 2 },
   { goal: 'upstream: through the gateway >= 90% of direct', figure: upstreamShareOfDirect, shown: fmtShare, atLeast: 0.9 },
   { goal: 'upstream: gateway added p50 @1 <= 0.3 ms', figure: upstreamAddedP50, shown: ms(3), atMost: 0.3 },
+  { goal: 'redis store tools/call >= 70% of memory store', figure: redisShareOfMemory, shown: fmtShare, atLeast: 0.7 },
+  { goal: 'redis store round trips per request <= 1', figure: storeTripsPerRequest, shown: (value) => value.toFixed(2), atMost: 1 },
 ];
 
 export function judgeGoals(records: FigureRecords): GoalRecord[] {

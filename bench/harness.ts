@@ -94,9 +94,9 @@ export class Harness {
    * process, and with its descendants), the CPU of processes it works with (`alongside`), and how much CPU the rest of
    * the machine took meanwhile (interference).
    */
-  async measure(target: TargetProcess, spec: LoadSpec, label: string, alongside: TargetProcess[] = []): Promise<Measured> {
+  async measure(target: TargetProcess, spec: LoadSpec, label: string, alongside: Array<Pick<TargetProcess, 'tree'>> = []): Promise<Measured> {
     await this.quietGate(label);
-    const treeCpu = (process: TargetProcess): number => process.tree()?.cpuMs ?? Number.NaN;
+    const treeCpu = (process: Pick<TargetProcess, 'tree'>): number => process.tree()?.cpuMs ?? Number.NaN;
     let cpuStart: Promise<{ cpu: number; at: number }> | undefined;
     let ticksStart: CpuTicks | undefined;
     let treesStart: number[] = [];

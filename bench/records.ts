@@ -188,6 +188,47 @@ export interface StdioMemoryRecord {
   error?: string;
 }
 
+/** tools/call of the demo echo over a legacy session with the memory store or the Redis store (figures/session-store.ts). */
+export interface StoreCallRecord {
+  store: 'memory' | 'redis';
+  mode: string;
+  connections: number;
+  result?: LoadResult;
+  /** The gateway process, as a share of one core. */
+  serverCpuShare?: number;
+  /** The redis-server process (on the server core beside the gateway), as a share of one core; redis rows only. */
+  redisCpuShare?: number;
+  otherCpu?: number;
+  /** plain-echo measured right after this row (see CallRecord.pairedCeiling). */
+  pairedCeiling?: LoadResult;
+  error?: string;
+}
+
+/** Commands clients sent to redis (MONITOR, a Lua script counted once) during sequential tools/calls on a session whose live server is cached. */
+export interface StoreTripsRecord {
+  requests: number;
+  commands?: number;
+  perRequest?: number;
+  byCommand?: Record<string, number>;
+  error?: string;
+}
+
+/** First tools/call of sessions created on gateway A, sent to gateway B on the same redis, which rebuilds each from its record. */
+export interface StoreRebuildRecord {
+  requested: number;
+  /** Sessions timed (those whose first and second calls both answered with the echo). */
+  sessions?: number;
+  /** Client-side ms of the first call on B (it rebuilds the live server). */
+  firstP50?: number;
+  firstP99?: number;
+  firstMax?: number;
+  /** The second call of the same sessions on B (live server cached): what the first adds is the rebuild. */
+  cachedP50?: number;
+  cachedP99?: number;
+  failed?: number;
+  error?: string;
+}
+
 export interface GoalRecord {
   goal: string;
   measured: string;
@@ -207,6 +248,9 @@ export interface FigureRecords {
   upstreamLatency: UpstreamLatencyRecord[];
   stdioMemory: StdioMemoryRecord[];
   auth: AuthRecord[];
+  storeCalls: StoreCallRecord[];
+  storeTrips: StoreTripsRecord[];
+  storeRebuild: StoreRebuildRecord[];
 }
 
 /** One bench/results/<timestamp>.json. */

@@ -354,6 +354,100 @@ export function printReport(options: BenchOptions, records: FigureRecords, goals
     out.push(...naNotes(auth.map((record) => ({ label: record.row, error: record.error }))));
   }
 
+  if (records.storeCalls.length > 0) {
+    const { storeCalls, storeTrips, storeRebuild } = records;
+    const shareOf = (record: (typeof storeCalls)[number]) =>
+      record.result === undefined || record.pairedCeiling === undefined ? undefined : record.result.okPerSec / record.pairedCeiling.okPerSec;
+    const memory = storeCalls.find((record) => record.store === 'memory');
+    const memoryShare = memory === undefined ? undefined : shareOf(memory);
+    out.push(
+      `\nsession store: tools/call of echo, ${options.connections} connections on one legacy session, the gateway on its memory store and on a real redis-server (loopback, on the server core beside the gateway; "vs memory" compares shares of each row's paired plain-echo)`,
+    );
+    out.push(
+      renderTable(
+        [
+          'store',
+          'req/s',
+          'plain req/s',
+          'vs plain-echo',
+          'vs memory',
+          'p50 ms',
+          'p99 ms',
+          'gateway CPU',
+          'redis CPU',
+          'load CPU',
+          'other CPU',
+          'non-2xx',
+          'errors',
+        ],
+        storeCalls.map((record) => {
+          const r = record.result;
+          if (r === undefined) return [record.store, 'n/a', '', '', '', '', '', '', '', '', '', '', ''];
+          const share = shareOf(record);
+          return [
+            record.store,
+            fmtInt(r.okPerSec),
+            fmtInt(record.pairedCeiling?.okPerSec),
+            fmtShare(share),
+            fmtShare(share === undefined || memoryShare === undefined ? undefined : share / memoryShare),
+            fmtMs(r.latencyMs.p50),
+            fmtMs(r.latencyMs.p99),
+            fmtShare(record.serverCpuShare),
+            record.store === 'redis' ? fmtShare(record.redisCpuShare) : '',
+            fmtShare(r.loadCpuShare),
+            fmtShare(record.otherCpu),
+            (r.non2xx > 0 ? '!! ' : '') + fmtInt(r.non2xx),
+            fmtInt(r.errors + r.timeouts),
+          ];
+        }),
+      ),
+    );
+    out.push(...naNotes(storeCalls.map((record) => ({ label: record.store, error: record.error }))));
+    out.push(
+      '\nsession store: redis commands clients sent (MONITOR, a Lua script once) during sequential tools/calls on a session whose live server is cached',
+    );
+    out.push(
+      renderTable(
+        ['requests', 'commands', 'per request', 'by command'],
+        storeTrips.map((record) =>
+          record.perRequest === undefined
+            ? [fmtInt(record.requests), 'n/a', '', '']
+            : [
+                fmtInt(record.requests),
+                fmtInt(record.commands),
+                record.perRequest.toFixed(2),
+                Object.entries(record.byCommand ?? {})
+                  .map(([command, count]) => `${command} ${count}`)
+                  .join(', '),
+              ],
+        ),
+      ),
+    );
+    out.push(...naNotes(storeTrips.map((record) => ({ label: 'round trips', error: record.error }))));
+    out.push(
+      '\nsession store: first tools/call of a session on a gateway that has never seen it (created on gateway A, called on gateway B on the same redis; client-side ms, one request at a time), and the second call (cached)',
+    );
+    out.push(
+      renderTable(
+        ['sessions', 'first p50 ms', 'first p99 ms', 'first max ms', 'cached p50 ms', 'cached p99 ms', 'failed'],
+        storeRebuild.map((record) =>
+          record.firstP50 === undefined
+            ? [fmtInt(record.requested), 'n/a', '', '', '', '', '']
+            : [
+                fmtInt(record.sessions),
+                fmtMs(record.firstP50),
+                fmtMs(record.firstP99),
+                fmtMs(record.firstMax),
+                fmtMs(record.cachedP50),
+                fmtMs(record.cachedP99),
+                ((record.failed ?? 0) > 0 ? '!! ' : '') + fmtInt(record.failed),
+              ],
+        ),
+      ),
+    );
+    out.push(...naNotes(storeRebuild.map((record) => ({ label: 'rebuild', error: record.error }))));
+  }
+
   out.push('\ngoals');
   out.push(
     renderTable(

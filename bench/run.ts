@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { heapFigures } from './figures/session-heap.js';
 import { memoryFigures } from './figures/session-memory.js';
 import { initFigures } from './figures/session-inits.js';
+import { storeFigures } from './figures/session-store.js';
 import { startFigures } from './figures/start-time.js';
 import { stdioFigures } from './figures/stdio-bridge.js';
 import { stdioMemoryFigures } from './figures/stdio-memory.js';
@@ -67,8 +68,9 @@ async function main(): Promise<void> {
     figures.has('upstream') && targets.has('gateway') ? await upstreamFigures(harness) : { upstream: [], upstreamLatency: [] };
   const stdioMemory = figures.has('stdio-memory') && targets.has('gateway') ? await stdioMemoryFigures(harness) : [];
   const auth = figures.has('auth') && targets.has('gateway') ? await authFigures(harness) : [];
+  const store = figures.has('store') && targets.has('gateway') ? await storeFigures(harness) : { storeCalls: [], storeTrips: [], storeRebuild: [] };
 
-  const records: FigureRecords = { throughput, latency, heap, memory, inits, starts, stdio, upstream, upstreamLatency, stdioMemory, auth };
+  const records: FigureRecords = { throughput, latency, heap, memory, inits, starts, stdio, upstream, upstreamLatency, stdioMemory, auth, ...store };
   const goals = judgeGoals(records);
   printReport(options, records, goals, harness.warnings);
   const results: Results = {
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     upstreamLatency,
     stdioMemory,
     auth,
+    ...store,
     goals,
     warnings: harness.warnings,
   };

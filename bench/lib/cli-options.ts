@@ -1,7 +1,7 @@
 // Command-line options of bench/run.ts.
 import { parseArgs } from 'node:util';
 
-export const FIGURES = ['throughput', 'latency', 'heap', 'memory', 'inits', 'start', 'stdio', 'upstream', 'stdio-memory', 'auth'] as const;
+export const FIGURES = ['throughput', 'latency', 'heap', 'memory', 'inits', 'start', 'stdio', 'upstream', 'stdio-memory', 'auth', 'store'] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -24,6 +24,8 @@ export interface BenchOptions {
   stdioLive: number;
   /** Idle (record-only) stdio sessions for the stdio memory figure. */
   stdioIdle: number;
+  /** Sessions the store figure creates on one gateway and times the first call of on another. */
+  rebuildSessions: number;
   /** Process starts per start-time figure (median reported). */
   starts: number;
   targets: string[] | undefined;
@@ -52,6 +54,7 @@ export const USAGE = `usage: node bench/dist/run.js [options]
                            over, the same for every target (default 4)
   --stdio-live <n>         live stdio sessions (a child each) for stdio-memory (default 32)
   --stdio-idle <n>         idle record-only stdio sessions for stdio-memory (default 10000)
+  --rebuild-sessions <n>   sessions the store figure rebuilds on a second gateway (default 200)
   --starts <n>             process starts per start-time figure (default 5)
   --targets <a,b>          only these targets (plain-echo is always kept: it is the ceiling)
   --figures <a,b>          only these figures: ${FIGURES.join(',')}
@@ -87,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'bridge-sessions': { type: 'string' },
       'stdio-live': { type: 'string' },
       'stdio-idle': { type: 'string' },
+      'rebuild-sessions': { type: 'string' },
       starts: { type: 'string' },
       targets: { type: 'string' },
       figures: { type: 'string' },
@@ -123,6 +127,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     bridgeSessions: Math.round(positive('bridge-sessions', values['bridge-sessions'], 4)),
     stdioLive: Math.round(positive('stdio-live', values['stdio-live'], quick ? 4 : 32)),
     stdioIdle: Math.round(positive('stdio-idle', values['stdio-idle'], quick ? 1000 : 10_000)),
+    rebuildSessions: Math.round(positive('rebuild-sessions', values['rebuild-sessions'], quick ? 50 : 200)),
     starts: Math.round(positive('starts', values.starts, quick ? 3 : 5)),
     targets: values.targets?.split(',').map((target) => target.trim()),
     figures: figures as Figure[],
