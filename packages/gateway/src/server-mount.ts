@@ -9,6 +9,7 @@ import createDemoServer from './demo/demo-server.js';
 import type { HostedServer } from './hosting/hosted-server.js';
 import { InProcessServer } from './hosting/in-process-server.js';
 import { ModernBridge } from './hosting/modern-bridge.js';
+import { forwardingPrincipal } from './hosting/principal-forwarding.js';
 import type { RequestBudget } from './hosting/request-budget.js';
 import { loadServerFactory } from './hosting/server-factory.js';
 import { StdioServer } from './hosting/stdio-server.js';
@@ -90,10 +91,12 @@ async function hostedServerOf(spec: ServerSpec, shared: SharedParts, logger: Log
         logger,
       });
       server.check();
-      return server;
+      return config.principalForward === 'meta' ? forwardingPrincipal(server) : server;
     }
-    case 'url':
-      return new UpstreamHttpServer({ name: spec.name, url: source.url, headers: source.headers, logger });
+    case 'url': {
+      const server = new UpstreamHttpServer({ name: spec.name, url: source.url, headers: source.headers, logger });
+      return config.principalForward === 'meta' ? forwardingPrincipal(server) : server;
+    }
   }
 }
 

@@ -24,6 +24,11 @@ export interface GatewayConfig {
   readonly childStopGraceMs: number;
   /** @default 2 (connections that serve 2026-07-28 requests for a server that speaks only the 2025 era) */
   readonly modernPoolSize: number;
+  /**
+   * `meta`: every request to a stdio or upstream server carries the caller (`sub`, `clientId`, `scopes`; never the
+   * token) in `params._meta["mcp-fargate/principal"]`, replacing any the client sent. @default 'none'
+   */
+  readonly principalForward: 'none' | 'meta';
   /** `redis`: records, events and routing in a shared Redis/Valkey, so any task serves any session. @default 'memory' */
   readonly sessionStore: 'memory' | 'redis';
   /** `redis://` or `rediss://` URL of the shared store (SESSION_STORE=redis). */
@@ -134,6 +139,7 @@ export const CONFIG_VARIABLES = {
   CHILD_STOP_GRACE_MS: '3000',
   MODERN_POOL_SIZE: '2',
   SESSION_STORE: 'memory',
+  PRINCIPAL_FORWARD: 'none',
   REDIS_URL: '',
   REDIS_CLUSTER: 'off',
   STORE_TIMEOUT_MS: '1000',
@@ -265,6 +271,7 @@ export function loadConfig(env: Env): GatewayConfig {
     childStartTimeoutMs: integer('CHILD_START_TIMEOUT_MS', 100, 3_600_000),
     childStopGraceMs: integer('CHILD_STOP_GRACE_MS', 0, 600_000),
     modernPoolSize,
+    principalForward: oneOf('PRINCIPAL_FORWARD', ['none', 'meta'] as const),
     sessionStore,
     redisUrl,
     redisCluster: oneOf('REDIS_CLUSTER', ['on', 'off'] as const) === 'on',

@@ -50,7 +50,8 @@ export interface SendExtra {
   /**
    * Who sent the request, for the handlers of an in-process SDK server
    * (`ctx.http.authInfo`). Stdio and upstream servers never get it: the
-   * caller's credentials stop at the gateway.
+   * caller's credentials stop at the gateway; with PRINCIPAL_FORWARD=meta
+   * they are told who called (`principal-forwarding.ts`), never the token.
    */
   readonly authInfo?: AuthInfo | undefined;
 }

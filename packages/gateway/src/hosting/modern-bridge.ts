@@ -120,6 +120,7 @@ export class ModernBridge implements HostedServer {
             else this.related(channel, message, ctx, clientToken);
           },
         },
+        ctx.http?.authInfo === undefined ? undefined : { authInfo: ctx.http.authInfo },
       );
       ctx.mcpReq.signal.addEventListener('abort', () => channel.cancel(id, 'the client went away'), { once: true });
     });
