@@ -11,6 +11,7 @@ import { StdioServer } from './hosting/stdio-server.js';
 import { UpstreamHttpServer } from './hosting/upstream-http-server.js';
 import type { AnswerDefaults } from './http/http-reply-sink.js';
 import { createMcpMount, type McpMount } from './http/mcp-mount.js';
+import { createUpstreamClient } from './http/upstream-client.js';
 import type { OriginGuard } from './http/origin-guard.js';
 import { LegacyEndpoint } from './legacy/legacy-endpoint.js';
 import { SessionManager } from './legacy/session-manager.js';
@@ -85,7 +86,7 @@ async function hostedServerOf(spec: ServerSpec, shared: SharedParts, logger: Log
       return server;
     }
     case 'url':
-      return new UpstreamHttpServer({ name: spec.name, url: source.url, headers: source.headers, logger });
+      return new UpstreamHttpServer({ name: spec.name, url: source.url, client: createUpstreamClient(source.url), headers: source.headers, logger });
   }
 }
 
