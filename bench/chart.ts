@@ -10,7 +10,8 @@ interface Bar {
   /** req/s over the row's own plain-echo run. */
   share: number;
   okPerSec: number;
-  p99Ms: number;
+  /** Undefined when no request succeeded (no latency to show). */
+  p99Ms: number | undefined;
   /** The gateway's rows stand out; peers and baselines are grey. */
   kind: 'ceiling' | 'gateway' | 'other';
 }
@@ -27,7 +28,8 @@ export function chartBars(records: FigureRecords): Bar[] {
   const bars: Bar[] = [];
   const add = (group: string, label: string, kind: Bar['kind'], result: LoadResult | undefined, ceiling: LoadResult | undefined): void => {
     if (result === undefined || ceiling === undefined || ceiling.okPerSec <= 0) return;
-    bars.push({ group, label, kind, share: result.okPerSec / ceiling.okPerSec, okPerSec: result.okPerSec, p99Ms: result.latencyMs.p99 });
+    const p99 = result.latencyMs?.p99;
+    bars.push({ group, label, kind, share: result.okPerSec / ceiling.okPerSec, okPerSec: result.okPerSec, p99Ms: Number.isFinite(p99) ? p99 : undefined });
   };
   for (const row of records.throughput) {
     const kind = row.target === 'plain-echo' ? 'ceiling' : row.target === 'gateway' ? 'gateway' : 'other';
@@ -67,7 +69,7 @@ export function renderChart(records: FigureRecords, caption: string): string | u
   const height = TOP + (bars.length + groups.length) * ROW_HEIGHT + 30;
   const width = LABEL_WIDTH + 2 * PANEL_WIDTH + GAP + 110;
   const maxShare = Math.max(1, ...bars.map((bar) => bar.share));
-  const maxP99 = Math.max(1, ...bars.map((bar) => bar.p99Ms));
+  const maxP99 = Math.max(1, ...bars.map((bar) => bar.p99Ms ?? 0));
   const shareX = LABEL_WIDTH;
   const p99X = LABEL_WIDTH + PANEL_WIDTH + GAP + 50;
   const out: string[] = [
@@ -93,9 +95,13 @@ export function renderChart(records: FigureRecords, caption: string): string | u
       out.push(
         `<text x="${(shareX + shareWidth + 4).toFixed(1)}" y="${y + 15}">${(bar.share * 100).toFixed(1)}% (${Math.round(bar.okPerSec).toLocaleString('en-US')}/s)</text>`,
       );
-      const width99 = p99Width(bar.p99Ms, maxP99);
-      out.push(`<rect x="${p99X}" y="${y + 4}" width="${width99.toFixed(1)}" height="${ROW_HEIGHT - 8}" fill="${colour}"/>`);
-      out.push(`<text x="${(p99X + width99 + 4).toFixed(1)}" y="${y + 15}">${bar.p99Ms.toFixed(bar.p99Ms < 10 ? 2 : 0)}</text>`);
+      if (bar.p99Ms === undefined) {
+        out.push(`<text x="${p99X}" y="${y + 15}">n/a (no request answered)</text>`);
+      } else {
+        const width99 = p99Width(bar.p99Ms, maxP99);
+        out.push(`<rect x="${p99X}" y="${y + 4}" width="${width99.toFixed(1)}" height="${ROW_HEIGHT - 8}" fill="${colour}"/>`);
+        out.push(`<text x="${(p99X + width99 + 4).toFixed(1)}" y="${y + 15}">${bar.p99Ms.toFixed(bar.p99Ms < 10 ? 2 : 0)}</text>`);
+      }
       y += ROW_HEIGHT;
     }
   }

@@ -27,7 +27,8 @@ export function keyFigures(records: FigureRecords): Map<string, Figure> {
     const ceiling = ceilingOf(row, records.throughput);
     if (row.result === undefined || ceiling === undefined || row.target === 'plain-echo') continue;
     set(`${row.target} ${row.mode} req/s share of plain`, row.result.okPerSec / ceiling.okPerSec, 'higher', '%');
-    set(`${row.target} ${row.mode} p99 over plain's`, row.result.latencyMs.p99 / ceiling.latencyMs.p99, 'lower', 'x');
+    // A row with no answered request has no p99 (NaN in the run, null once written as JSON).
+    if (row.result.okPerSec > 0) set(`${row.target} ${row.mode} p99 over plain's`, row.result.latencyMs.p99 / ceiling.latencyMs.p99, 'lower', 'x');
   }
   for (const row of records.latency) set(`${row.target} ${row.mode} added p50 @1`, row.addedP50, 'lower', 'ms');
   for (const row of records.heap) set(`${row.target} heap per idle session`, row.heapPerSession, 'lower', 'B');

@@ -50,7 +50,7 @@ const p99OverCeiling =
   (records: FigureRecords): number | undefined => {
     const row = records.throughput.find((record) => record.target === 'gateway' && record.mode === mode);
     const reference = row === undefined ? undefined : ceilingOf(row, records.throughput);
-    return row?.result === undefined || reference === undefined ? undefined : row.result.latencyMs.p99 / reference.latencyMs.p99;
+    return row?.result === undefined || reference === undefined || row.result.okPerSec === 0 ? undefined : row.result.latencyMs.p99 / reference.latencyMs.p99;
   };
 
 /** A row's req/s as a share of its paired plain-echo run: the VM's drift between rows cancels out of ratios of rows. */
