@@ -16,14 +16,37 @@ import { stdioMemoryFigures } from './figures/stdio-memory.js';
 import { toolCallFigures } from './figures/tool-calls.js';
 import { upstreamFigures } from './figures/upstream-proxy.js';
 import { authFigures } from './figures/auth-cost.js';
+import { renderChart } from './chart.js';
+import { compareWithCommitted } from './compare.js';
 import { judgeGoals } from './goals.js';
 import { errorText, Harness, log } from './harness.js';
-import { type BenchOptions, parseOptions, USAGE } from './lib/cli-options.js';
+import { type BenchOptions, FIGURES, parseOptions, USAGE } from './lib/cli-options.js';
 import { pinningAvailable } from './lib/core-pinning.js';
 import { profile } from './profile.js';
 import type { FigureRecords, Results } from './records.js';
 import { printReport } from './report.js';
 import { selectedTargets } from './scenarios.js';
+
+/** The committed results every run is compared with, and which a full run replaces (with its chart). */
+const LATEST = 'bench/results/latest.json';
+const LATEST_CHART = 'bench/results/latest.svg';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The results as last committed (not as a run since may have left them in the working tree). */
+function committedResults(): Results | undefined {
+  try {
+    return JSON.parse(
+      execFileSync('git', ['show', `HEAD:${LATEST}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 }),
+    ) as Results;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Only a full run with the default figures and targets may stand for the project's numbers. */
+function isFullRun(options: BenchOptions): boolean {
+  return !options.quick && options.targets === undefined && options.figures.length === FIGURES.length && options.outDir === undefined;
+}
 
 function gitCommit(): string | undefined {
   try {
@@ -101,9 +124,22 @@ async function main(): Promise<void> {
     goals,
     warnings: harness.warnings,
   };
+  process.stdout.write(`\n${compareWithCommitted(committedResults(), records)}`);
   const file = join(resultsDir, `${stamp}.json`);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(file, json);
   process.stdout.write(`\nresults: ${file}\n`);
+  const chart = renderChart(
+    records,
+    `${results.startedAt.slice(0, 10)}, ${results.commit ?? 'uncommitted'}, node ${process.version}, ${results.machine.cores} cores`,
+  );
+  if (isFullRun(options)) {
+    writeFileSync(join(ROOT, LATEST), json);
+    if (chart !== undefined) writeFileSync(join(ROOT, LATEST_CHART), chart);
+    process.stdout.write(`a full run: ${LATEST} and ${LATEST_CHART} replaced; commit them so the next run compares with this one\n`);
+  } else if (chart !== undefined) {
+    writeFileSync(join(resultsDir, `${stamp}.svg`), chart);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -16,6 +16,7 @@ import { StdioServer } from './hosting/stdio-server.js';
 import { UpstreamHttpServer } from './hosting/upstream-http-server.js';
 import type { AnswerDefaults } from './http/http-reply-sink.js';
 import { createMcpMount, type McpMount } from './http/mcp-mount.js';
+import { createUpstreamClient } from './http/upstream-client.js';
 import type { OriginGuard } from './http/origin-guard.js';
 import { LegacyEndpoint } from './legacy/legacy-endpoint.js';
 import { SessionManager } from './legacy/session-manager.js';
@@ -94,7 +95,7 @@ async function hostedServerOf(spec: ServerSpec, shared: SharedParts, logger: Log
       return config.principalForward === 'meta' ? forwardingPrincipal(server) : server;
     }
     case 'url': {
-      const server = new UpstreamHttpServer({ name: spec.name, url: source.url, headers: source.headers, logger });
+      const server = new UpstreamHttpServer({ name: spec.name, url: source.url, client: createUpstreamClient(source.url), headers: source.headers, logger });
       return config.principalForward === 'meta' ? forwardingPrincipal(server) : server;
     }
   }

@@ -3,10 +3,27 @@ import type { Logger } from '../logger.js';
 import { type InboundMessage, isRequest, type OutboundMessage, type RequestId } from '../protocol/json-rpc.js';
 import type { ConnectionEvents, Era, HostedConnection, HostedServer } from './hosted-server.js';
 
+/** An answer of the upstream, read once. */
+export interface UpstreamResponse {
+  readonly status: number;
+  header(name: string): string | undefined;
+  /** Hands the body to `chunk` as text as it arrives; resolves at its end. */
+  read(chunk: (text: string) => void): Promise<void>;
+  /** The body is not wanted: it is drained so the socket can carry the next call. */
+  discard(): void;
+}
+
+/** How messages reach the upstream: the http layer provides it over keep-alive sockets (`http/upstream-client`). */
+export interface UpstreamClient {
+  post(headers: Readonly<Record<string, string>>, body: string): Promise<UpstreamResponse>;
+  close(): void;
+}
+
 export interface UpstreamServerOptions {
   /** The hosted server's name, for logs. */
   readonly name: string;
   readonly url: string;
+  readonly client: UpstreamClient;
   /** Added to every request to the upstream. */
   readonly headers: Readonly<Record<string, string>>;
   readonly logger: Logger;
@@ -48,6 +65,7 @@ export class UpstreamHttpServer implements HostedServer {
 
   async close(): Promise<void> {
     await Promise.all([...this.connections].map((connection) => connection.close()));
+    this.options.client.close();
   }
 
   problem(): string | undefined {
@@ -125,29 +143,29 @@ class UpstreamConnection implements HostedConnection {
    */
   private async post(message: InboundMessage, mayRetry: boolean, relay = true): Promise<'done' | 'session-lost'> {
     const relatedId = isRequest(message) && relay ? message.id : undefined;
-    let response: Response;
+    let response: UpstreamResponse;
     try {
-      response = await fetch(this.options.url, { method: 'POST', headers: this.headers(true), body: JSON.stringify(message) });
+      response = await this.options.client.post(this.headers(true), JSON.stringify(message));
     } catch (error) {
-      this.reach.unreachable = `the upstream server is unreachable (${((error as Error).cause as { code?: string } | undefined)?.code ?? (error as Error).message})`;
+      this.reach.unreachable = `the upstream server is unreachable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
       this.fail(relatedId, this.reach.unreachable);
       return 'done';
     }
     this.reach.unreachable = undefined;
-    if (mayRetry && this.sessionId !== undefined && (await sessionLost(response))) return 'session-lost';
     if (response.status === 202) {
-      await response.body?.cancel();
+      response.discard();
       if (message.method === 'notifications/initialized') this.openStandalone();
       this.remember(message, undefined);
       return 'done';
     }
-    if (!response.ok) {
-      const text = await response.text().catch(() => '');
+    if (response.status < 200 || response.status >= 300) {
+      const text = await textOf(response).catch(() => '');
+      if (mayRetry && this.sessionId !== undefined && sessionLost(response.status, text)) return 'session-lost';
       this.fail(relatedId, `the upstream server answered HTTP ${response.status}${text === '' ? '' : `: ${text.slice(0, 200)}`}`);
       return 'done';
     }
-    if (message.method === 'initialize') this.sessionId = response.headers.get('mcp-session-id') ?? undefined;
-    const type = response.headers.get('content-type') ?? '';
+    if (message.method === 'initialize') this.sessionId = response.header('mcp-session-id');
+    const type = response.header('content-type') ?? '';
     let answered = false;
     const receive = (received: OutboundMessage): void => {
       if (received.id === message.id && received.method === undefined) {
@@ -156,10 +174,15 @@ class UpstreamConnection implements HostedConnection {
       }
       if (relay) this.events.message(received, relatedId);
     };
-    if (type.includes('text/event-stream')) await readEvents(response, receive);
-    else {
-      const text = await response.text();
-      if (text !== '') for (const received of [JSON.parse(text)].flat() as OutboundMessage[]) receive(received);
+    try {
+      if (type.includes('text/event-stream')) await readEvents(response, receive);
+      else {
+        const text = await textOf(response);
+        if (text !== '') for (const received of [JSON.parse(text)].flat() as OutboundMessage[]) receive(received);
+      }
+    } catch (error) {
+      if (!answered) this.fail(relatedId, `the upstream server's answer broke off (${(error as Error).message})`);
+      return 'done';
     }
     if (isRequest(message) && !answered && !this.ended) this.fail(relatedId, "the upstream server's stream ended before its answer");
     return 'done';
@@ -217,7 +240,7 @@ class UpstreamConnection implements HostedConnection {
             await response.body?.cancel();
             return;
           }
-          await readEvents(response, (message) => this.events.message(message, undefined));
+          await readStreamEvents(response, (message) => this.events.message(message, undefined));
         } catch {
           // dropped: opened again below unless the connection ended
         }
@@ -244,40 +267,57 @@ class UpstreamConnection implements HostedConnection {
 }
 
 /** Whether the upstream no longer knows the session: 404 as the spec says, or the 400 some servers answer instead. */
-async function sessionLost(response: Response): Promise<boolean> {
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return true;
-  }
-  if (response.status !== 400) return false;
-  const text = await response.clone().text();
-  return /session/i.test(text);
+function sessionLost(status: number, text: string): boolean {
+  return status === 404 || (status === 400 && /session/i.test(text));
+}
+
+async function textOf(response: UpstreamResponse): Promise<string> {
+  let text = '';
+  await response.read((chunk) => {
+    text += chunk;
+  });
+  return text;
 }
 
 /** Reads an SSE body, handing each message's data to `receive` as JSON-RPC (priming events carry none). */
-async function readEvents(response: Response, receive: (message: OutboundMessage) => void): Promise<void> {
+async function readEvents(response: UpstreamResponse, receive: (message: OutboundMessage) => void): Promise<void> {
+  let buffer = '';
+  await response.read((chunk) => {
+    buffer += chunk.includes('\r') ? chunk.replaceAll('\r\n', '\n') : chunk;
+    for (let cut = buffer.indexOf('\n\n'); cut !== -1; cut = buffer.indexOf('\n\n')) {
+      dispatchEvent(buffer.slice(0, cut), receive);
+      buffer = buffer.slice(cut + 2);
+    }
+  });
+  if (buffer.trim() !== '') dispatchEvent(buffer, receive);
+}
+
+/** Reads the standalone stream (a fetch body: it stays open for the connection's life and is not the hot path). */
+async function readStreamEvents(response: Response, receive: (message: OutboundMessage) => void): Promise<void> {
   if (response.body === null) return;
   const decoder = new TextDecoder();
   let buffer = '';
-  const flush = (block: string): void => {
-    const data = block
-      .split('\n')
-      .filter((line) => line.startsWith('data:'))
-      .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
-      .join('\n');
-    if (data.trim() === '') return;
-    try {
-      receive(JSON.parse(data) as OutboundMessage);
-    } catch {
-      // not JSON-RPC: nothing to relay
-    }
-  };
   for await (const chunk of response.body) {
     buffer += decoder.decode(chunk as Uint8Array, { stream: true }).replaceAll('\r\n', '\n');
     for (let cut = buffer.indexOf('\n\n'); cut !== -1; cut = buffer.indexOf('\n\n')) {
-      flush(buffer.slice(0, cut));
+      dispatchEvent(buffer.slice(0, cut), receive);
       buffer = buffer.slice(cut + 2);
     }
   }
-  if (buffer.trim() !== '') flush(buffer);
+  if (buffer.trim() !== '') dispatchEvent(buffer, receive);
+}
+
+/** One SSE event: its data lines joined, parsed as JSON-RPC; an event without data (priming) carries nothing. */
+function dispatchEvent(block: string, receive: (message: OutboundMessage) => void): void {
+  const data = block
+    .split('\n')
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    .join('\n');
+  if (data.trim() === '') return;
+  try {
+    receive(JSON.parse(data) as OutboundMessage);
+  } catch {
+    // not JSON-RPC: nothing to relay
+  }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Cluster, Redis } from 'ioredis';
 import { StoreUnavailableError } from './session-store.js';
 
 /** One shared store: a Redis or Valkey server, single node or cluster, plain or TLS. */
@@ -26,6 +27,9 @@ const MAX_RETRY_DELAY_MS = 5000;
  * client reconnects in the background with backoff.
  */
 export function connectRedis(options: RedisConnectionOptions): RedisClient {
+  // Loaded on first use: ioredis costs more at import than the rest of the gateway's own code, and the memory
+  // store (the default) never needs it (start time, issue 13).
+  const ioredis = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
   const url = new URL(options.url);
   const tls = url.protocol === 'rediss:' ? { servername: url.hostname } : undefined;
   const common = {
@@ -39,7 +43,7 @@ export function connectRedis(options: RedisConnectionOptions): RedisClient {
     ...(tls === undefined ? {} : { tls }),
   };
   const client: RedisClient = options.cluster
-    ? new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+    ? new ioredis.Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
         redisOptions: common,
         // While the cluster itself is down, commands fail at once rather than wait in a queue the timeout does not cover.
         enableOfflineQueue: false,
@@ -48,7 +52,7 @@ export function connectRedis(options: RedisConnectionOptions): RedisClient {
         dnsLookup: (address, callback) => callback(null, address),
         slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
       })
-    : new Redis(options.url, common);
+    : new ioredis.Redis(options.url, common);
   client.on('error', (error: Error) => options.error(error));
   return client;
 }
