@@ -1,5 +1,4 @@
 import type { ServerEventBus } from '@modelcontextprotocol/server';
-import { IssuerKeys } from './auth/issuer-keys.js';
 import type { TokenAuthenticator } from './auth/token-authenticator.js';
 import type { GatewayConfig } from './config/config.js';
 import type { McpServerFactory } from './hosting/server-factory.js';
@@ -90,7 +89,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     guard: createOriginGuard(config.allowedHosts, config.allowedOrigins),
     answers,
     accepting: () => state === 'ready',
-    issuerKeys: config.auth.mode === 'oauth' ? new IssuerKeys(config.auth) : undefined,
+    // jose is loaded only for OAuth (see authenticatorOf).
+    issuerKeys: config.auth.mode === 'oauth' ? new (await import('./auth/issuer-keys.js')).IssuerKeys(config.auth) : undefined,
     factory: options.factory,
     store: options.store,
     bus: options.bus,

@@ -2,7 +2,7 @@ import { InMemoryServerEventBus, type McpServerFactory, type ServerEventBus } fr
 import type { Authenticator } from './auth/authenticator.js';
 import type { IssuerKeys } from './auth/issuer-keys.js';
 import { KeyAuthenticator } from './auth/key-authenticator.js';
-import { TokenAuthenticator } from './auth/token-authenticator.js';
+import type { TokenAuthenticator } from './auth/token-authenticator.js';
 import type { GatewayConfig } from './config/config.js';
 import type { ServerSpec } from './config/server-specs.js';
 import createDemoServer from './demo/demo-server.js';
@@ -101,7 +101,8 @@ async function hostedServerOf(spec: ServerSpec, shared: SharedParts, logger: Log
   }
 }
 
-function authenticatorOf(spec: ServerSpec, issuerKeys: IssuerKeys | undefined): Authenticator | undefined {
+/** jose is loaded only for OAuth: most gateways never verify a JWT and need not pay its import at start. */
+async function authenticatorOf(spec: ServerSpec, issuerKeys: IssuerKeys | undefined): Promise<Authenticator | undefined> {
   const auth = spec.auth;
   switch (auth.mode) {
     case 'none':
@@ -110,7 +111,7 @@ function authenticatorOf(spec: ServerSpec, issuerKeys: IssuerKeys | undefined): 
       return new KeyAuthenticator(auth);
     case 'oauth':
       // A server's own `{ "mode": "oauth" }` is the gateway's settings, so the gateway made their keys.
-      return new TokenAuthenticator(auth, issuerKeys as IssuerKeys, spec.paths);
+      return new (await import('./auth/token-authenticator.js')).TokenAuthenticator(auth, issuerKeys as IssuerKeys, spec.paths);
   }
 }
 
@@ -202,7 +203,7 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
     maxRequestsPerSession: config.maxRequestsPerSession,
     accepting: shared.accepting,
   });
-  const authenticator = authenticatorOf(spec, shared.issuerKeys);
+  const authenticator = await authenticatorOf(spec, shared.issuerKeys);
   const mount = createMcpMount({
     authenticator,
     server: spec.name,
@@ -222,7 +223,7 @@ export async function mountServer(spec: ServerSpec, shared: SharedParts): Promis
     hosted,
     sessions,
     events,
-    resource: authenticator instanceof TokenAuthenticator ? authenticator : undefined,
+    resource: spec.auth.mode === 'oauth' ? (authenticator as TokenAuthenticator) : undefined,
     health: () => ({ problem: hosted.problem?.(), sessions: sessions.knownCount, liveServers: sessions.liveCount }),
     endStreamsForDrain() {
       sessions.endStreamsForDrain();

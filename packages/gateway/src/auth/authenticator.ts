@@ -1,6 +1,9 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { GatewayErrorCode } from '../errors.js';
 
+/** The RFC 9728 metadata path; the path-suffixed form appends the MCP path. */
+export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
+
 /** The request headers as node:http gives them: lowercase names. */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 

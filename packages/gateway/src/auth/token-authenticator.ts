@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
 import type { OAuthConfig } from '../config/auth-config.js';
-import { type Authenticator, type AuthOutcome, bearerToken, type RequestHeaders, queryCredentialRefusal, singleHeader } from './authenticator.js';
+import {
+  type Authenticator,
+  type AuthOutcome,
+  bearerToken,
+  PROTECTED_RESOURCE_PATH,
+  type RequestHeaders,
+  queryCredentialRefusal,
+  singleHeader,
+} from './authenticator.js';
 import { type IssuerKeys, KeysUnavailableError } from './issuer-keys.js';
 
 /** @default 30 s of clock skew between the issuer and this task, for `exp` and `nbf`. */
 const CLOCK_TOLERANCE_S = 30;
-
-/** The RFC 9728 metadata path; the path-suffixed form appends the MCP path. */
-export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
 
 /**
  * The MCP authorization spec's resource server for one hosted server: a JWT

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PROTECTED_RESOURCE_PATH, type TokenAuthenticator } from '../auth/token-authenticator.js';
+import { PROTECTED_RESOURCE_PATH } from '../auth/authenticator.js';
+import type { TokenAuthenticator } from '../auth/token-authenticator.js';
 import { gatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EmfMetrics } from '../metrics/emf-metrics.js';
