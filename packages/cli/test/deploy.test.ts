@@ -74,6 +74,17 @@ beforeEach(() => {
   });
 });
 
+/** The deployer, with each stack deploy also written to the one ordered log of docker and AWS calls. */
+function loggingDeploys(deployer: ReturnType<typeof recordingDeployer>): ReturnType<typeof recordingDeployer> {
+  return {
+    ...deployer,
+    deploy: (name, source) => {
+      log(`deploy ${name}`);
+      return deployer.deploy(name, source);
+    },
+  };
+}
+
 function deployArgs(extra: readonly string[] = []): string[] {
   return ['deploy', '--config', join(project, 'mcp-fargate.config.json'), '--idle-seconds', '1', '--keep-alive-seconds', '0.5', ...extra];
 }
@@ -107,13 +118,7 @@ describe('deploy', () => {
 
   test('GIVEN everything in place THEN prerequisites, repository, login, build, push, digest and stack happen in that order, the pushed digest is in the template, and the URL is verified', async () => {
     const deployer = recordingDeployer({ McpMcpUrlA1B2C3D4: gateway.url }, []);
-    const recording = {
-      ...deployer,
-      deploy: (name: string, source: Parameters<typeof deployer.deploy>[1]) => {
-        log(`deploy ${name}`);
-        return deployer.deploy(name, source);
-      },
-    };
+    const recording = loggingDeploys(deployer);
     const run = await cli(deployArgs(), { env: env(), deployer: async () => recording });
     assert.equal(run.code, 0, run.out + run.err);
     const steps = recorded().map((event) => event.replace(/\d{8}T\d{6}Z/g, '<tag>'));
@@ -142,13 +147,7 @@ describe('deploy', () => {
 
   test("GIVEN a push that fails THEN the deploy stops with docker's reason and the service stack is never deployed", async () => {
     const deployer = recordingDeployer({}, []);
-    const recording = {
-      ...deployer,
-      deploy: (name: string, source: Parameters<typeof deployer.deploy>[1]) => {
-        log(`deploy ${name}`);
-        return deployer.deploy(name, source);
-      },
-    };
+    const recording = loggingDeploys(deployer);
     // An existing repository: no repository stack to synthesize before the push.
     const config = JSON.parse(readFileSync(join(project, 'mcp-fargate.config.json'), 'utf8'));
     writeFileSync(
@@ -181,13 +180,7 @@ describe('deploy', () => {
     test(`GIVEN ECR reports ${what} for the pushed tag THEN the deploy stops before the stack, saying so`, async () => {
       ecr.on(DescribeImagesCommand).callsFake(() => ({ imageDetails: [detail] }));
       const deployer = recordingDeployer({}, []);
-      const recording = {
-        ...deployer,
-        deploy: (name: string, source: Parameters<typeof deployer.deploy>[1]) => {
-          log(`deploy ${name}`);
-          return deployer.deploy(name, source);
-        },
-      };
+      const recording = loggingDeploys(deployer);
       const run = await cli(deployArgs(), { env: env(), deployer: async () => recording });
       assert.equal(run.code, 1, run.out + run.err);
       assert.match(run.err, message);
