@@ -25,6 +25,8 @@ export interface CliContext {
   readonly now: () => Date;
   /** Asks a question on the terminal; undefined when there is no terminal to ask on. */
   readonly ask: ((question: string, answer: string) => Promise<string>) | undefined;
+  /** Calls `listener` once on Ctrl-C (SIGINT), until the returned function takes it back. */
+  readonly onInterrupt: (listener: () => void) => () => void;
 }
 
 export function defaultContext(): CliContext {
@@ -38,6 +40,10 @@ export function defaultContext(): CliContext {
     deployer: toolkitDeployer,
     run: commandRunner(process.env),
     now: () => new Date(),
+    onInterrupt: (listener) => {
+      process.once('SIGINT', listener);
+      return () => process.off('SIGINT', listener);
+    },
     ask: interactive
       ? async (question, answer) => {
           const rl = createInterface({ input: process.stdin, output: process.stdout });

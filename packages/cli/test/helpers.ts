@@ -71,6 +71,7 @@ export async function cli(argv: readonly string[], overrides: Partial<CliContext
     run: commandRunner(env),
     now: () => new Date(),
     ask: undefined,
+    onInterrupt: () => () => undefined,
     ...overrides,
   };
   const code = await runCli(argv, context);

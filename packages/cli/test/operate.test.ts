@@ -80,6 +80,40 @@ describe('logs', () => {
     assert.equal(input?.startTime, NOW.getTime() - 3_600_000);
   });
 
+  test('GIVEN --follow THEN it polls from the newest line seen, prints each line once, and stops on Ctrl-C', async () => {
+    deployedStack();
+    const line = (eventId: string, ms: number, msg: string) => ({
+      eventId,
+      timestamp: NOW.getTime() + ms,
+      message: JSON.stringify({ level: 30, task: '27bd007bxx', msg }),
+    });
+    let interrupt: (() => void) | undefined;
+    let polls = 0;
+    logs.on(FilterLogEventsCommand).callsFake(() => {
+      polls += 1;
+      if (polls === 1) return { events: [line('1', 0, 'first')] };
+      // The line at the boundary comes again with the new one; Ctrl-C arrives while this poll is answered.
+      interrupt?.();
+      return { events: [line('1', 0, 'first'), line('2', 500, 'second')] };
+    });
+    const run = await cli(['logs', '--config', EXAMPLE_CONFIG, '--follow'], {
+      now: () => NOW,
+      onInterrupt: (listener) => {
+        interrupt = listener;
+        return () => {
+          interrupt = undefined;
+        };
+      },
+    });
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.out, '12:00:00.000 INFO  [27bd007b] first\n12:00:00.500 INFO  [27bd007b] second\n');
+    assert.deepEqual(
+      logs.commandCalls(FilterLogEventsCommand).map((call) => call.args[0].input.startTime),
+      [NOW.getTime() - 600_000, NOW.getTime()],
+    );
+    assert.equal(interrupt, undefined, 'the Ctrl-C listener was taken back');
+  });
+
   test('GIVEN a stack that is not deployed THEN it says so and what to run', async () => {
     cloudFormation.on(DescribeStacksCommand).rejects(new Error(`Stack with id ${STACK} does not exist`));
     const run = await cli(['logs', '--config', EXAMPLE_CONFIG]);

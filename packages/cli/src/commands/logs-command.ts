@@ -31,8 +31,7 @@ export function registerLogs(program: Command, context: CliContext): void {
       const seen = new Set<string>();
       let startTime = context.now().getTime() - flags.since;
       const stop = new AbortController();
-      const onInterrupt = () => stop.abort();
-      process.once('SIGINT', onInterrupt);
+      const stopListening = context.onInterrupt(() => stop.abort());
       try {
         for (let poll = 0; poll < (flags.follow ? MAX_FOLLOW_POLLS : 1) && !stop.signal.aborted; poll++) {
           if (poll > 0) await sleep(FOLLOW_INTERVAL_MS, undefined, { signal: stop.signal }).catch(() => undefined);
@@ -52,7 +51,7 @@ export function registerLogs(program: Command, context: CliContext): void {
           }
         }
       } finally {
-        process.off('SIGINT', onInterrupt);
+        stopListening();
       }
     });
 }
