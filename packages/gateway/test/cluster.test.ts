@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startCluster, type TestCluster } from './cluster-harness.js';
-import { initializeSession, LEGACY_HEADERS, modernPost, postJson, readSse, sseMessages } from './harness.js';
+import { initializeSession, modernPost, postInitialize, postJson, readSse, sseMessages } from './harness.js';
 
 /** A call that takes longer is a failure (a hang would otherwise only show as the test's own timeout). */
 const CALL_TIMEOUT_MS = 15_000;
@@ -360,17 +360,7 @@ describe('the Redis store stopped and started under load', SERIAL, () => {
       const started = Date.now();
       const statuses: number[] = [];
       for (let i = 0; i < 10; i += 1) {
-        const response = await fetch(cluster.url, {
-          method: 'POST',
-          headers: LEGACY_HEADERS,
-          body: JSON.stringify({
-            jsonrpc: '2.0',
-            id: 1,
-            method: 'initialize',
-            params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-          }),
-          signal: AbortSignal.timeout(5000),
-        });
+        const response = await postInitialize(cluster.url, AbortSignal.timeout(5000));
         statuses.push(response.status);
         if (response.status === 503) assert.ok(response.headers.get('retry-after'));
         await response.text();
@@ -390,16 +380,7 @@ describe('the Redis store stopped and started under load', SERIAL, () => {
       let recovered = false;
       for (let i = 0; i < 100 && !recovered; i += 1) {
         await sleep(100);
-        const again = await fetch(cluster.url, {
-          method: 'POST',
-          headers: LEGACY_HEADERS,
-          body: JSON.stringify({
-            jsonrpc: '2.0',
-            id: 1,
-            method: 'initialize',
-            params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-          }),
-        });
+        const again = await postInitialize(cluster.url);
         await again.text();
         recovered = again.status === 200;
       }

@@ -120,9 +120,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A raw legacy `initialize` over fetch; returns the session id. */
-export async function initializeSession(url: string, protocolVersion = '2025-11-25', capabilities: Record<string, unknown> = {}): Promise<string> {
-  const response = await fetch(url, {
+/** A raw legacy `initialize` over fetch, its answer unread (a test of refusals looks at its status). */
+export function postInitialize(
+  url: string,
+  signal?: AbortSignal,
+  protocolVersion = '2025-11-25',
+  capabilities: Record<string, unknown> = {},
+): Promise<Response> {
+  return fetch(url, {
     method: 'POST',
     headers: LEGACY_HEADERS,
     body: JSON.stringify({
@@ -131,7 +136,13 @@ export async function initializeSession(url: string, protocolVersion = '2025-11-
       method: 'initialize',
       params: { protocolVersion, capabilities, clientInfo: { name: 'test', version: '1' } },
     }),
+    ...(signal === undefined ? {} : { signal }),
   });
+}
+
+/** A raw legacy `initialize` over fetch; returns the session id. */
+export async function initializeSession(url: string, protocolVersion = '2025-11-25', capabilities: Record<string, unknown> = {}): Promise<string> {
+  const response = await postInitialize(url, undefined, protocolVersion, capabilities);
   const sessionId = response.headers.get('mcp-session-id');
   await response.text();
   if (response.status !== 200 || sessionId === null) throw new Error(`initialize failed with ${response.status}`);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { initializeSession, LEGACY_HEADERS, postJson, type SpawnedGateway, spawnGateway } from './harness.js';
+import { initializeSession, postInitialize, postJson, type SpawnedGateway, spawnGateway } from './harness.js';
 import { monitorCommands, startRedis, type TestRedis } from './redis-server.js';
 
 const REQUESTS = 50;
@@ -85,17 +85,7 @@ describe('/healthz while the Redis store is away', () => {
         }
         assert.equal(body.store?.status, 'unreachable');
         assert.equal(health?.status, requires === 'on' ? 503 : 200);
-        const initialize = await fetch(gw.url, {
-          method: 'POST',
-          headers: LEGACY_HEADERS,
-          body: JSON.stringify({
-            jsonrpc: '2.0',
-            id: 1,
-            method: 'initialize',
-            params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-          }),
-          signal: AbortSignal.timeout(5000),
-        });
+        const initialize = await postInitialize(gw.url, AbortSignal.timeout(5000));
         assert.equal(initialize.status, 503);
         await redis.start();
         let status = 0;
@@ -141,17 +131,7 @@ describe('a Redis store that speaks only TLS (rediss://, as ElastiCache Serverle
   it('verifies the certificate: one it does not trust leaves the store unreachable, and no session is made', async () => {
     const gw = await spawnGateway({ SESSION_STORE: 'redis', REDIS_URL: redis.url, STORE_TIMEOUT_MS: '300' });
     try {
-      const response = await fetch(gw.url, {
-        method: 'POST',
-        headers: LEGACY_HEADERS,
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-        }),
-        signal: AbortSignal.timeout(5000),
-      });
+      const response = await postInitialize(gw.url, AbortSignal.timeout(5000));
       assert.equal(response.status, 503);
       const health = (await (await fetch(`${gw.base}/healthz`)).json()) as { store: { status: string } };
       assert.equal(health.store.status, 'unreachable');

@@ -6,6 +6,7 @@ import {
   eventually,
   initializeSession,
   LEGACY_HEADERS,
+  postInitialize,
   postJson,
   sseMessages,
   startTestGateway,
@@ -306,16 +307,7 @@ describe('session limits', () => {
   it('answers initialize with 503 and Retry-After once the maximum is reached', async () => {
     await initializeSession(gw.url);
     await initializeSession(gw.url);
-    const full = await fetch(gw.url, {
-      method: 'POST',
-      headers: LEGACY_HEADERS,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-      }),
-    });
+    const full = await postInitialize(gw.url);
     assert.equal(full.status, 503);
     assert.ok(Number(full.headers.get('retry-after')) > 0);
     const body = (await full.json()) as { id: number; error: { data: { code: string } } };
